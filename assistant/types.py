@@ -1,0 +1,234 @@
+"""Plain data shared by every layer: articles, chunks, hits, citations and answers.
+
+Offsets are character offsets into the article's text: the file's bytes decoded as UTF-8
+with no newline translation (for HTML, the text trafilatura extracted). For every chunk
+and every citation, ``article_text[start:end] == text``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One source document. Empty strings mean "not found in the article", never a guess."""
+
+    id: str
+    path: str
+    title: str = ""
+    outlet: str = ""
+    published: str = ""
+    updated: str = ""
+    byline: str = ""
+    content_hash: str = ""
+
+    @property
+    def date(self) -> str:
+        """The date a reader should see: published, else updated."""
+        return self.published or self.updated
+
+    def label(self) -> str:
+        """``Outlet, "Title", date`` with explicit placeholders for what is unknown."""
+        outlet = self.outlet or "unknown outlet"
+        title = self.title or self.id
+        date = self.date[:10] if self.date else "undated"
+        return f'{outlet}, "{title}", {date}'
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A contiguous slice ``[start, end)`` of one article's text, with that article's metadata."""
+
+    id: str
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    title: str = ""
+    outlet: str = ""
+    published: str = ""
+
+    def metadata(self) -> dict[str, str | int]:
+        """Flat metadata for vector stores (no None values: Chroma rejects them)."""
+        return {
+            "article_id": self.article_id,
+            "index": self.index,
+            "start": self.start,
+            "end": self.end,
+            "title": self.title,
+            "outlet": self.outlet,
+            "published": self.published,
+        }
+
+    @classmethod
+    def from_metadata(cls, chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+        return cls(
+            id=chunk_id,
+            article_id=str(meta["article_id"]),
+            index=int(meta["index"]),
+            text=text,
+            start=int(meta["start"]),
+            end=int(meta["end"]),
+            title=str(meta.get("title", "")),
+            outlet=str(meta.get("outlet", "")),
+            published=str(meta.get("published", "")),
+        )
+
+
+def chunk_id(article_id: str, index: int) -> str:
+    """Stable id: the same article and position always give the same id."""
+    return f"{article_id}#{index:04d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Optional restrictions on retrieval. Dates are ISO ``YYYY-MM-DD``; bounds are inclusive."""
+
+    outlets: tuple[str, ...] = ()
+    since: str = ""
+    until: str = ""
+
+    def is_empty(self) -> bool:
+        return not (self.outlets or self.since or self.until)
+
+    def accepts(self, chunk: Chunk) -> bool:
+        """Undated chunks never pass a date bound: a bound asks for dated evidence."""
+        if self.outlets and chunk.outlet.casefold() not in {o.casefold() for o in self.outlets}:
+            return False
+        day = chunk.published[:10]
+        if self.since and (not day or day < self.since):
+            return False
+        return not (self.until and (not day or day > self.until))
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A retrieved chunk; ``rank`` is 1-based, ``score`` is the fused score (higher is better)."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.chunk
+        return {
+            "chunk_id": c.id,
+            "article_id": c.article_id,
+            "start": c.start,
+            "end": c.end,
+            "text": c.text,
+            "title": c.title,
+            "outlet": c.outlet,
+            "published": c.published,
+            "score": self.score,
+            "rank": self.rank,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A verified quote: ``article_text[start:end] == quote``. ``n`` is its marker, [n]."""
+
+    n: int
+    quote: str
+    article_id: str
+    start: int
+    end: int
+    title: str = ""
+    outlet: str = ""
+    published: str = ""
+    chunk_id: str = ""
+
+    def label(self) -> str:
+        outlet = self.outlet or "unknown outlet"
+        title = self.title or self.article_id
+        date = self.published[:10] if self.published else "undated"
+        return f'{outlet}, "{title}", {date}'
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Unverified:
+    """A quote or citation a model produced that could not be found in the evidence."""
+
+    quote: str
+    passage: int | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One earlier exchange of a conversation, as answerers and rewriters need it."""
+
+    question: str
+    answer: str
+    standalone: str = ""
+
+
+@dataclass
+class Answer:
+    """The result of one question. ``text`` carries markers [n] matching ``citations``."""
+
+    question: str
+    text: str = ""
+    citations: list[Citation] = field(default_factory=list)
+    refused: bool = False
+    refusal_reason: str = ""
+    standalone_question: str = ""
+    evidence: list[Hit] = field(default_factory=list)
+    unverified: list[Unverified] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    backend: str = ""
+    model: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+    stopped: bool = False
+
+    SCHEMA_VERSION = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON schema of ``assistant ask --json`` (documented in docs/answer-json.md)."""
+        return {
+            "schema_version": self.SCHEMA_VERSION,
+            "question": self.question,
+            "standalone_question": self.standalone_question or self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "refusal_reason": self.refusal_reason,
+            "citations": [c.to_dict() for c in self.citations],
+            "unverified": [u.to_dict() for u in self.unverified],
+            "notes": list(self.notes),
+            "evidence": [h.to_dict() for h in self.evidence],
+            "backend": self.backend,
+            "model": self.model,
+            "timings": dict(self.timings),
+            "stopped": self.stopped,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        """Inverse of ``to_dict`` for what sessions store (evidence is not kept)."""
+        return cls(
+            question=data["question"],
+            text=data.get("answer", ""),
+            citations=[Citation(**c) for c in data.get("citations", [])],
+            refused=bool(data.get("refused", False)),
+            refusal_reason=data.get("refusal_reason", ""),
+            standalone_question=data.get("standalone_question", ""),
+            unverified=[Unverified(**u) for u in data.get("unverified", [])],
+            notes=list(data.get("notes", [])),
+            backend=data.get("backend", ""),
+            model=data.get("model", ""),
+            timings=dict(data.get("timings", {})),
+            stopped=bool(data.get("stopped", False)),
+        )
