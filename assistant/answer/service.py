@@ -1,0 +1,202 @@
+"""The answering API the CLI, the chat app and the evals share: rewrite → retrieve → answer.
+
+``Assistant.stream`` yields events (Retrieved, TextDelta, CitationAdded, Done, Failed); errors a
+user can act on end the stream with ``Failed`` rather than escaping as exceptions, so callers
+render them as one line. Components are injected; ``Assistant.from_settings`` builds the
+defaults (the on-disk index, the configured answerer).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from assistant.answer.base import Answerer
+from assistant.answer.events import CitationAdded, Done, Event, Failed, Retrieved, TextDelta
+from assistant.answer.rewrite import Rewriter, make_rewriter
+from assistant.errors import AssistantError, InputError
+from assistant.retrieval.base import ArticleSource, Retriever
+from assistant.settings import Settings, load_settings
+from assistant.types import Answer, Filters, Turn
+
+
+@dataclass
+class IndexInfo:
+    """What the header of the chat app and ``--json`` report about the index."""
+
+    articles: int = 0
+    chunks: int = 0
+    embedding_model: str = ""
+    store: str = ""
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """Validate a question: one clear InputError for empty, huge or control-character input."""
+    if len(question) > max_chars:
+        raise InputError(
+            f"the question is {len(question):,} characters; the limit is {max_chars:,} "
+            "(ASSISTANT_ANSWER__MAX_QUESTION_CHARS)"
+        )
+    kept = "".join(
+        " " if ch in "\t\r\n" else ch
+        for ch in question
+        if ch in "\t\r\n" or unicodedata.category(ch)[0] != "C"
+    )
+    kept = " ".join(kept.split())
+    if not kept:
+        raise InputError("the question is empty")
+    return kept
+
+
+class Assistant:
+    """Answers questions over an index. Thread-safe to call from one worker at a time."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        retriever: Retriever,
+        source: ArticleSource,
+        answerer: Answerer,
+        rewriter: Rewriter | None = None,
+        info: IndexInfo | None = None,
+    ) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.source = source
+        self.answerer = answerer
+        self.rewriter = rewriter or make_rewriter(settings, None)
+        self.info = info or IndexInfo()
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings | None = None,
+        *,
+        on_status: Callable[[str], None] | None = None,
+    ) -> Assistant:
+        """The default assistant: the on-disk index (seeds ingested if empty) and the
+        configured backend. ``on_status`` receives one-line progress messages."""
+        from assistant.answer.factory import make_answerer
+        from assistant.retrieval.bootstrap import ensure_index
+
+        settings = settings or load_settings()
+        index = ensure_index(settings, on_status=on_status)
+        answerer, chat_model = make_answerer(settings)
+        stats: dict[str, Any] = index.stats()
+        info = IndexInfo(
+            articles=int(stats.get("articles", 0)),
+            chunks=int(stats.get("chunks", 0)),
+            embedding_model=str(stats.get("embedding_model", "")),
+            store=str(stats.get("store", "")),
+        )
+        return cls(
+            settings,
+            retriever=index.retriever,
+            source=index.source,
+            answerer=answerer,
+            rewriter=make_rewriter(settings, chat_model),
+            info=info,
+        )
+
+    @property
+    def backend(self) -> str:
+        return self.answerer.name
+
+    @property
+    def model(self) -> str:
+        return self.answerer.model
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        filters: Filters | None = None,
+        k: int | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[Event]:
+        """Answer ``question`` in the context of ``history``; the last event is Done or Failed.
+
+        Setting ``cancel`` stops the answer between events: Done then carries what was
+        produced so far with ``stopped=True``.
+        """
+        try:
+            yield from self._stream(question, history, filters, k, cancel)
+        except AssistantError as err:
+            yield Failed(message=str(err), kind=err.kind, exit_code=err.exit_code)
+
+    def ask(self, question: str, history: Sequence[Turn] = (), **kwargs: Any) -> Answer:
+        """The final Answer of ``stream``; raises the AssistantError a Failed event carries."""
+        for event in self.stream(question, history, **kwargs):
+            if isinstance(event, Done):
+                return event.answer
+            if isinstance(event, Failed):
+                raise _error_from(event)
+        raise AssistantError("the answer stream ended without a result")
+
+    def _stream(
+        self,
+        question: str,
+        history: Sequence[Turn],
+        filters: Filters | None,
+        k: int | None,
+        cancel: threading.Event | None,
+    ) -> Iterator[Event]:
+        started = time.perf_counter()
+        question = clean_question(question, self.settings.answer.max_question_chars)
+        standalone = self.rewriter.rewrite(question, history) if history else question
+        rewritten = time.perf_counter()
+        hits = self.retriever.retrieve(standalone, k or self.settings.retrieval.k, filters)
+        retrieved = time.perf_counter()
+        yield Retrieved(hits=hits, standalone_question=standalone)
+        final: Answer | None = None
+        partial = Answer(question=question, backend=self.backend, model=self.model, stopped=True)
+        for event in self.answerer.stream(standalone, hits, self.source, history):
+            if isinstance(event, Done):
+                final = event.answer
+                break
+            if isinstance(event, TextDelta):
+                partial.text += event.text
+            elif isinstance(event, CitationAdded):
+                partial.citations.append(event.citation)
+            yield event
+            if cancel is not None and cancel.is_set():
+                final = partial
+                break
+        if final is None:
+            raise AssistantError("the answerer ended without an answer")
+        timings = {
+            "rewrite_s": rewritten - started,
+            "retrieve_s": retrieved - rewritten,
+            "answer_s": time.perf_counter() - retrieved,
+            "total_s": time.perf_counter() - started,
+        }
+        yield Done(
+            replace(
+                final,
+                question=question,
+                standalone_question=standalone,
+                evidence=list(hits),
+                timings={**final.timings, **timings},
+            )
+        )
+
+
+def _error_from(event: Failed) -> AssistantError:
+    from assistant import errors
+
+    for cls in (
+        errors.InputError,
+        errors.IndexMissingError,
+        errors.EndpointError,
+        errors.StoreBusyError,
+        errors.ModelMismatchError,
+    ):
+        if cls.kind == event.kind:
+            return cls(event.message)
+    return AssistantError(event.message)

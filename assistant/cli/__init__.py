@@ -1,0 +1,53 @@
+"""The `assistant` command: thin typer commands over the library.
+
+Commands of the chat app and the eval runner live outside the library (tui/, evals/) and
+register themselves through the ``assistant.commands`` entry-point group, so the library
+never imports them.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib.metadata import entry_points
+
+import typer
+
+from assistant.cli import ask, config_cmd, ingest, sessions
+
+app = typer.Typer(
+    name="assistant",
+    help="Answers questions about a collection of news articles, with verbatim cited quotes.\n\n"
+    "Run with no command to open the chat app on the ingested articles.",
+    no_args_is_help=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+for module in (ingest, ask, sessions, config_cmd):
+    module.register(app)
+
+_PLUGINS_LOADED = False
+
+
+def _load_plugins() -> None:
+    """Add the commands other packages contribute (chat, eval)."""
+    global _PLUGINS_LOADED
+    if _PLUGINS_LOADED:
+        return
+    _PLUGINS_LOADED = True
+    for ep in entry_points(group="assistant.commands"):
+        ep.load()(app)
+
+
+_CORE = {"ingest", "sources", "ask", "sessions", "config"}
+
+
+def main() -> None:
+    """Console entry point: no arguments opens the chat app."""
+    args = sys.argv[1:]
+    if not args:
+        args = ["chat"]
+    if args[0] not in _CORE:
+        _load_plugins()
+    app(args=args, prog_name="assistant")
