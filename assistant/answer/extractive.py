@@ -49,6 +49,7 @@ class Sentence:
     terms: set[str]
     score: float = 0.0
     coverage: float = 0.0
+    content: float = 0.0  # coverage of the words that are not names or numbers
 
 
 class ExtractiveAnswerer:
@@ -83,10 +84,14 @@ class ExtractiveAnswerer:
         reason = _missing_names(query, article_sentences)
         if reason:
             return self._refuse(question, reason)
-        _score(query, sentences)
         grounded = [s for s in sentences if _names_meet(query, s, article_sentences)]
         if not grounded:
             return self._refuse(question, _apart_reason(query))
+        # A grounded sentence has the question's names nearby ("..., he added."): credit them.
+        named = term_set(" ".join(query.names + query.numbers))
+        for s in grounded:
+            s.terms = s.terms | named
+        _score(query, sentences)
         best = max(grounded, key=lambda s: s.score)
         if best.coverage < MIN_COVERAGE:
             return self._refuse(
@@ -108,7 +113,7 @@ class ExtractiveAnswerer:
     def _compose(self, question: str, chosen: list[Sentence]) -> Answer:
         citations: list[Citation] = []
         parts: list[str] = []
-        previous_outlet = None
+        previous_article = None
         for n, s in enumerate(chosen, start=1):
             c = s.hit.chunk
             citations.append(
@@ -124,16 +129,16 @@ class ExtractiveAnswerer:
                     chunk_id=c.id,
                 )
             )
-            who = c.outlet or "An article of unknown outlet"
+            who = c.outlet or f"“{c.title or c.article_id}” (outlet unknown)"
             when = f" ({c.published[:10]})" if c.published else ""
             if n == 1:
                 lead = f"According to {who}{when}:"
-            elif c.outlet == previous_outlet:
+            elif s.article_id == previous_article:
                 lead = "It adds:"
             else:
                 lead = f"{who}{when} also reports:"
             parts.append(f"{lead} “{s.text}” [{n}]")
-            previous_outlet = c.outlet
+            previous_article = s.article_id
         return Answer(
             question=question,
             text="\n".join(parts),
@@ -221,10 +226,14 @@ def _score(query: Query, sentences: list[Sentence]) -> None:
     n = len(sentences)
     weight = {t: math.log(1 + (n + 1) / (df.get(t, 0) + 0.5)) for t in q_terms}
     total = sum(weight.values()) or 1.0
+    named = term_set(" ".join(query.names + query.numbers))
+    content_total = sum(w for t, w in weight.items() if t not in named)
     cue = _ANSWER_CUES.get(query.kind)
     for s in sentences:
         matched = sum(w for t, w in weight.items() if t in s.terms)
         s.coverage = matched / total
+        content = sum(w for t, w in weight.items() if t in s.terms and t not in named)
+        s.content = content / content_total if content_total else s.coverage
         bonus = 0.08 if cue is not None and cue.search(s.text) else 0.0
         s.score = s.coverage + bonus + 0.03 / s.hit.rank
 
@@ -236,7 +245,9 @@ def _select(best: Sentence, pool: list[Sentence], limit: int) -> list[Sentence]:
     for s in sorted(pool, key=lambda x: -x.score):
         if len(chosen) >= limit:
             break
-        if s is best or s.score < 0.75 * best.score or s.coverage < MIN_COVERAGE:
+        if s is best or s.score < 0.8 * best.score or s.coverage < MIN_COVERAGE:
+            continue
+        if s.content < 0.8 * best.content:
             continue
         if any(_similar(s, c) for c in chosen):
             continue

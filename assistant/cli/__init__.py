@@ -7,6 +7,7 @@ never imports them.
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib.metadata import entry_points
 
@@ -22,6 +23,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
 )
 
 for module in (ingest, ask, sessions, config_cmd):
@@ -50,4 +52,14 @@ def main() -> None:
         args = ["chat"]
     if args[0] not in _CORE:
         _load_plugins()
-    app(args=args, prog_name="assistant")
+    try:
+        app(args=args, prog_name="assistant")
+    except Exception as exc:  # a bug, not bad input: one line unless debugging
+        if os.environ.get("ASSISTANT_DEBUG"):
+            raise
+        print(
+            f"assistant: internal error: {type(exc).__name__}: {exc} "
+            "(set ASSISTANT_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        sys.exit(70)
