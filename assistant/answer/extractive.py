@@ -1,11 +1,12 @@
 """The default answerer: no model, deterministic, offline.
 
-It scores the sentences of the retrieved passages against the question, keeps the best few
-(no near-duplicates, a second outlet when one frames it too) and quotes them verbatim at
-their offsets. It refuses unless the evidence covers the question: every name and number the
-question asks about must occur, together, within a few sentences of one article, and the
-best sentence must cover enough of the question's other words. That is what makes "What did
-John Kerry say about Taiwan?" a refusal although both names occur in the articles.
+It scores the sentences (and pairs of adjacent sentences) of the retrieved passages against
+the question, keeps the best few — no near-duplicates, another outlet when one frames it too —
+and quotes them verbatim at their offsets. It refuses unless the evidence covers the question:
+every name and number the question asks about must occur in one article, near the quote;
+the person whose words are asked for must be speaking there; and the quote must hold enough of
+the question's other words. That is what makes "What did John Kerry say about Taiwan?" a
+refusal although both names occur in the articles.
 """
 
 from __future__ import annotations
@@ -14,17 +15,28 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
+from assistant.answer.candidates import Candidate, Pool, candidates
 from assistant.answer.events import CitationAdded, Done, Event, TextDelta
-from assistant.answer.text import Query, analyse, mentions, normalize, term_set
-from assistant.ingest.sentences import sentence_spans
+from assistant.answer.text import (
+    SPEECH_CUES,
+    SPEECH_VERBS,
+    Query,
+    analyse,
+    mentions,
+    stem,
+    term_set,
+    words,
+)
 from assistant.retrieval.base import ArticleSource
 from assistant.settings import Settings
 from assistant.types import Answer, Citation, Hit, Turn
 
-WINDOW = 2  # sentences either side in which the question's names must meet
-MIN_COVERAGE = 0.45  # share of the question's weighted terms the best sentence must hold
+NEAR = 1  # sentences either side in which the question's main name must occur
+SAME_PASSAGE = 6  # sentences either side in which its other names must occur
+MIN_COVERAGE = 0.45  # share of the question's weighted words the best quote must hold
+MIN_CONTENT = 0.3  # ...and of its words other than names: a name alone answers nothing
+PAIR_PENALTY = 0.9  # a two-sentence quote must earn its length
 _ANSWER_CUES = {
     "where": re.compile(r"\b(?:in|at|to)\s+[A-Z]"),
     "when": re.compile(
@@ -36,27 +48,27 @@ _ANSWER_CUES = {
     "how_much": re.compile(r"\b\d+"),
     "who": re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+"),
 }
-
-
-@dataclass
-class Sentence:
-    article_id: str
-    start: int
-    end: int
-    text: str
-    hit: Hit
-    position: int  # index among the article's sentences
-    terms: set[str]
-    score: float = 0.0
-    coverage: float = 0.0
-    content: float = 0.0  # coverage of the words that are not names or numbers
+_COUNTED = re.compile(r"^how many\s+([a-z’'-]+)", re.IGNORECASE)
+_QUANTITY = re.compile(
+    r"\b(?:\d[\d,.]*(?:st|nd|rd|th)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"twelve|dozens?|hundreds?|thousands?|millions?|billions?|twice|once)\b",
+    re.IGNORECASE,
+)
+_DATE_QUESTION = re.compile(
+    r"\b(?:when|what date|which date|what day)\b.*\b(?:published|updated|posted|dated|written|"
+    r"released|issued)\b",
+    re.IGNORECASE,
+)
+_DATE_LINE = re.compile(
+    r"^[^\n]*\b(?:Published|Updated|Posted|Date)\s*:[^\n]*$", re.IGNORECASE | re.MULTILINE
+)
 
 
 class ExtractiveAnswerer:
     """Answers with the articles' own sentences; see the module docstring."""
 
     name = "extractive"
-    model = "sentence-scoring-v1"
+    model = "sentence-scoring-v2"
 
     def __init__(self, settings: Settings | None = None, max_quotes: int | None = None) -> None:
         configured = settings.answer.max_quotes if settings else 3
@@ -77,28 +89,28 @@ class ExtractiveAnswerer:
         yield Done(answer)
 
     def answer(self, question: str, hits: Sequence[Hit], source: ArticleSource) -> Answer:
-        query = analyse(question)
-        sentences, article_sentences = _candidates(hits, source)
-        if not sentences:
+        query = analyse(question, {h.chunk.outlet for h in hits if h.chunk.outlet})
+        if _DATE_QUESTION.search(question):
+            return self._date_answer(question, query, hits, source)
+        pool = candidates(hits, source)
+        if not pool.items:
             return self._refuse(question, "No passage in the index matches the question.")
-        reason = _missing_names(query, article_sentences)
+        reason = _missing(query, pool.article_texts())
         if reason:
             return self._refuse(question, reason)
-        grounded = [s for s in sentences if _names_meet(query, s, article_sentences)]
+        grounded = [c for c in pool.items if _grounded(query, c, pool)]
         if not grounded:
             return self._refuse(question, _apart_reason(query))
-        # A grounded sentence has the question's names nearby ("..., he added."): credit them.
         named = term_set(" ".join(query.names + query.numbers))
-        for s in grounded:
-            s.terms = s.terms | named
-        _score(query, sentences)
-        best = max(grounded, key=lambda s: s.score)
-        if best.coverage < MIN_COVERAGE:
+        for c in grounded:  # the names are nearby ("..., he added."): credit them
+            c.terms = c.terms | named
+        _score(query, pool.items)
+        best = max(grounded, key=lambda c: c.score)
+        if best.coverage < MIN_COVERAGE or best.content < MIN_CONTENT:
             return self._refuse(
                 question, "The passages found share too few of the question's words to answer it."
             )
-        chosen = _select(best, grounded, self.max_quotes)
-        return self._compose(question, chosen)
+        return self._compose(question, _select(best, grounded, self.max_quotes))
 
     def _refuse(self, question: str, reason: str) -> Answer:
         return Answer(
@@ -110,35 +122,56 @@ class ExtractiveAnswerer:
             model=self.model,
         )
 
-    def _compose(self, question: str, chosen: list[Sentence]) -> Answer:
+    def _date_answer(
+        self, question: str, query: Query, hits: Sequence[Hit], source: ArticleSource
+    ) -> Answer:
+        """"When was the article … published?" is answered from the article's own date line."""
+        wanted = set(query.terms)
+        asked = question.lower()
+
+        def fit(h: Hit) -> tuple[bool, int, int]:
+            named = bool(h.chunk.outlet) and h.chunk.outlet.lower() in asked
+            return (not named, -len(wanted & term_set(h.chunk.title + " " + h.chunk.text)), h.rank)
+
+        ranked = sorted(hits, key=fit)
+        for hit in ranked[:1]:
+            text = source.article_text(hit.chunk.article_id) or ""
+            line = _DATE_LINE.search(text)
+            if line is None:
+                return self._refuse(question, "The article found does not carry a date line.")
+            quote = Candidate.from_span(hit, text, line.start(), line.end())
+            answer = self._compose(question, [quote])
+            answer.text = f"{_label(hit)} is dated as follows: “{quote.text}” [1]"
+            return answer
+        return self._refuse(question, "No article in the index matches the question.")
+
+    def _compose(self, question: str, chosen: list[Candidate]) -> Answer:
         citations: list[Citation] = []
         parts: list[str] = []
-        previous_article = None
-        for n, s in enumerate(chosen, start=1):
-            c = s.hit.chunk
+        previous = ""
+        for n, c in enumerate(chosen, start=1):
+            chunk = c.hit.chunk
             citations.append(
                 Citation(
                     n=n,
-                    quote=s.text,
-                    article_id=s.article_id,
-                    start=s.start,
-                    end=s.end,
-                    title=c.title,
-                    outlet=c.outlet,
-                    published=c.published,
-                    chunk_id=c.id,
+                    quote=c.text,
+                    article_id=c.article_id,
+                    start=c.start,
+                    end=c.end,
+                    title=chunk.title,
+                    outlet=chunk.outlet,
+                    published=chunk.published,
+                    chunk_id=chunk.id,
                 )
             )
-            who = c.outlet or f"“{c.title or c.article_id}” (outlet unknown)"
-            when = f" ({c.published[:10]})" if c.published else ""
             if n == 1:
-                lead = f"According to {who}{when}:"
-            elif s.article_id == previous_article:
+                lead = f"According to {_label(c.hit)}:"
+            elif c.article_id == previous:
                 lead = "It adds:"
             else:
-                lead = f"{who}{when} also reports:"
-            parts.append(f"{lead} “{s.text}” [{n}]")
-            previous_article = s.article_id
+                lead = f"{_label(c.hit)} also reports:"
+            parts.append(f"{lead} “{c.text}” [{n}]")
+            previous = c.article_id
         return Answer(
             question=question,
             text="\n".join(parts),
@@ -148,52 +181,25 @@ class ExtractiveAnswerer:
         )
 
 
-def _candidates(
-    hits: Sequence[Hit], source: ArticleSource
-) -> tuple[list[Sentence], dict[str, list[tuple[int, int, str]]]]:
-    """Sentences of the retrieved passages (deduplicated across overlapping chunks), and every
-    sentence of the articles they come from, lowercased, for the co-occurrence window."""
-    seen: set[tuple[str, int]] = set()
-    out: list[Sentence] = []
-    by_article: dict[str, list[tuple[int, int, str]]] = {}
-    for hit in hits:
-        chunk = hit.chunk
-        text = source.article_text(chunk.article_id)
-        if text is None or text[chunk.start : chunk.end] != chunk.text:
-            continue  # the article changed or vanished since it was indexed: nothing to quote
-        if chunk.article_id not in by_article:
-            by_article[chunk.article_id] = [
-                (s, e, normalize(text[s:e]).lower()) for s, e in sentence_spans(text)
-            ]
-        spans = by_article[chunk.article_id]
-        starts = [s for s, _, _ in spans]
-        for s, e in sentence_spans(text, chunk.start, chunk.end):
-            if (chunk.article_id, s) in seen or e - s < 25:
-                continue
-            seen.add((chunk.article_id, s))
-            position = _position(starts, s)
-            out.append(
-                Sentence(chunk.article_id, s, e, text[s:e], hit, position, term_set(text[s:e]))
-            )
-    return out, by_article
+def _label(hit: Hit) -> str:
+    chunk = hit.chunk
+    who = chunk.outlet or f'the article "{chunk.title or chunk.article_id}" (outlet unknown)'
+    return f"{who} ({chunk.published[:10]})" if chunk.published else who
 
 
-def _position(starts: list[int], start: int) -> int:
-    import bisect
-
-    return max(0, bisect.bisect_right(starts, start) - 1)
-
-
-def _missing_names(query: Query, article_sentences: dict[str, list[tuple[int, int, str]]]) -> str:
+def _missing(query: Query, texts: dict[str, str]) -> str:
     """A refusal reason when a name or number of the question occurs in no retrieved article."""
-    corpus = " ".join(t for spans in article_sentences.values() for _, _, t in spans)
     for name in query.names:
-        if not mentions(corpus, name):
+        if not any(mentions(t, name) for t in texts.values()):
             return f"They don't mention {name}."
     for number in query.numbers:
-        if not re.search(rf"(?<![\w]){re.escape(number)}(?![\w])", corpus):
+        if not any(_has_number(t, number) for t in texts.values()):
             return f"They don't mention {number}."
     return ""
+
+
+def _has_number(text: str, number: str) -> bool:
+    return re.search(rf"(?<![\w]){re.escape(number)}(?![\w])", text, re.IGNORECASE) is not None
 
 
 def _apart_reason(query: Query) -> str:
@@ -201,61 +207,86 @@ def _apart_reason(query: Query) -> str:
     if len(asked) >= 2:
         listed = ", ".join(asked[:-1]) + f" and {asked[-1]}"
         return f"They mention {listed}, but never together."
-    return "No passage connects the question's subjects."
+    return "No passage says what the question asks about."
 
 
-def _names_meet(
-    query: Query, s: Sentence, article_sentences: dict[str, list[tuple[int, int, str]]]
-) -> bool:
-    """Every name and number of the question occurs within WINDOW sentences of ``s``."""
-    if not query.names and not query.numbers:
-        return True
-    spans = article_sentences[s.article_id]
-    lo, hi = max(0, s.position - WINDOW), min(len(spans), s.position + WINDOW + 1)
-    window = " ".join(t for _, _, t in spans[lo:hi])
-    if not all(mentions(window, name) for name in query.names):
+def _grounded(query: Query, c: Candidate, pool: Pool) -> bool:
+    """The question's names and numbers occur around ``c``: the main one within NEAR
+    sentences, the others within SAME_PASSAGE; a speaker asked about is speaking; a count
+    asked for sits next to what is counted."""
+    near = pool.window(c, NEAR)
+    passage = pool.window(c, SAME_PASSAGE)
+    main, *others = query.names or [""]
+    if main and not mentions(near, main):
         return False
-    return all(re.search(rf"(?<![\w]){re.escape(n)}(?![\w])", window) for n in query.numbers)
+    if not all(mentions(passage, name) for name in others):
+        return False
+    if not all(_has_number(passage, n) for n in query.numbers):
+        return False
+    return _speaks(query, c, pool.window(c, 0, before=1)) and _counts(query, c)
 
 
-def _score(query: Query, sentences: list[Sentence]) -> None:
-    """Weighted term coverage (IDF over the candidate sentences) plus small cues for the kind
-    of answer asked for and for the passage's retrieval rank."""
+def _speaks(query: Query, c: Candidate, with_previous: str) -> bool:
+    """"What did X say…" needs X speaking: a speech cue in the quote and X named in it or in
+    the sentence before ("…, he added.")."""
+    if not query.speaker or not SPEECH_VERBS & {stem(w) for w in words(query.text)}:
+        return True
+    return SPEECH_CUES.search(c.text) is not None and mentions(with_previous, query.speaker)
+
+
+def _counts(query: Query, c: Candidate) -> bool:
+    """"How many X…" needs a quote that names X next to a quantity, and everything else the
+    question names in the same quote."""
+    match = _COUNTED.match(query.text)
+    if not match:
+        return True
+    if c.pair or not all(mentions(c.text, n) for n in query.names[1:]):
+        return False
+    return stem(match.group(1)) in c.terms and _QUANTITY.search(c.text) is not None
+
+
+def _score(query: Query, pool: list[Candidate]) -> None:
+    """Weighted coverage of the question's words (IDF over the candidates; a word no candidate
+    has counts half), a little for the kind of answer asked for and for retrieval rank, and a
+    little against length so that long sentences don't win by matching by chance."""
     q_terms = {t for t in term_set(query.text) if t}
-    df = Counter(t for s in sentences for t in s.terms & q_terms)
-    n = len(sentences)
+    df = Counter(t for c in pool for t in c.terms & q_terms)
+    n = len(pool)
     weight = {t: math.log(1 + (n + 1) / (df.get(t, 0) + 0.5)) for t in q_terms}
+    for t in q_terms - df.keys():
+        weight[t] *= 0.5
     total = sum(weight.values()) or 1.0
     named = term_set(" ".join(query.names + query.numbers))
     content_total = sum(w for t, w in weight.items() if t not in named)
     cue = _ANSWER_CUES.get(query.kind)
-    for s in sentences:
-        matched = sum(w for t, w in weight.items() if t in s.terms)
-        s.coverage = matched / total
-        content = sum(w for t, w in weight.items() if t in s.terms and t not in named)
-        s.content = content / content_total if content_total else s.coverage
-        bonus = 0.08 if cue is not None and cue.search(s.text) else 0.0
-        s.score = s.coverage + bonus + 0.03 / s.hit.rank
+    mean_len = sum(c.length for c in pool) / n if n else 1.0
+    for c in pool:
+        c.coverage = sum(w for t, w in weight.items() if t in c.terms) / total
+        content = sum(w for t, w in weight.items() if t in c.terms and t not in named)
+        c.content = content / content_total if content_total else c.coverage
+        bonus = 0.08 if cue is not None and cue.search(c.text) else 0.0
+        length = 1 / (1 + 0.1 * max(0.0, c.length / mean_len - 1))
+        c.score = (c.coverage * length + bonus + 0.03 / c.hit.rank) * (
+            PAIR_PENALTY if c.pair else 1.0
+        )
 
 
-def _select(best: Sentence, pool: list[Sentence], limit: int) -> list[Sentence]:
-    """The best sentence, then strong ones that add something: another outlet's framing or
-    words the chosen ones lack; never a near-duplicate."""
+def _select(best: Candidate, pool: list[Candidate], limit: int) -> list[Candidate]:
+    """The best quote, then strong ones that add something: another outlet's framing or
+    words the chosen ones lack; never an overlapping or near-duplicate one."""
     chosen = [best]
-    for s in sorted(pool, key=lambda x: -x.score):
+    for c in sorted(pool, key=lambda x: -x.score):
         if len(chosen) >= limit:
             break
-        if s is best or s.score < 0.8 * best.score or s.coverage < MIN_COVERAGE:
+        if c.score < 0.8 * best.score or c.coverage < MIN_COVERAGE:
             continue
-        if s.content < 0.8 * best.content:
+        if c.content < 0.8 * best.content or any(_similar(c, o) for o in chosen):
             continue
-        if any(_similar(s, c) for c in chosen):
-            continue
-        chosen.append(s)
+        chosen.append(c)
     return chosen
 
 
-def _similar(a: Sentence, b: Sentence) -> bool:
+def _similar(a: Candidate, b: Candidate) -> bool:
     if a.article_id == b.article_id and a.start < b.end and b.start < a.end:
         return True
     union = a.terms | b.terms

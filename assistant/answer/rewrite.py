@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from assistant.answer.text import names, person_names
+from assistant.answer.text import core_question, names, person_names
 from assistant.types import Turn
 
 if TYPE_CHECKING:
@@ -37,11 +37,13 @@ _THING_PRONOUNS = {"it", "its", "they", "them", "their", "this", "that", "these"
 
 
 def _subject(turn: Turn) -> str:
-    """The person or thing the previous turn was about."""
-    asked = turn.standalone or turn.question
-    if re.match(r"\s*who\b", asked, re.IGNORECASE):
-        in_question = " ".join(names(asked))
-        for name in person_names(turn.answer):
+    """The person the previous turn was about: for a who/which question, the first new
+    person its answer quotes; otherwise the first person its question names."""
+    asked = core_question(turn.standalone or turn.question)
+    in_question = " ".join(names(asked))
+    if re.match(r"\s*(?:who|whom|which|what)\b", asked, re.IGNORECASE):
+        quoted = " ".join(re.findall(r"“(.*?)”", turn.answer, re.DOTALL)) or turn.answer
+        for name in person_names(quoted):
             if name not in in_question:
                 return name
     people = person_names(asked)

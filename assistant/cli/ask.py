@@ -45,8 +45,14 @@ def register(app: typer.Typer) -> None:
             text = _read_question(question)
             filters = _filters(outlet, since, until)
             overrides: dict[str, Any] = {"answer": {"backend": backend}} if backend else {}
-            run_ask(text, as_json=as_json, session=session, overrides=overrides,
-                    filters=filters, k=k or None)
+            run_ask(
+                text,
+                as_json=as_json,
+                session=session,
+                overrides=overrides,
+                filters=filters,
+                k=k or None,
+            )
 
 
 def _read_question(question: str) -> str:
@@ -134,8 +140,10 @@ def _print_sources(answer: Any, streamed: bool, session_id: str) -> None:
     for note in answer.notes:
         print(f"Note: {note}")
     if answer.unverified:
-        print(f"Note: {len(answer.unverified)} quote(s) the model gave could not be found in "
-              "the articles and were dropped:")
+        print(
+            f"Note: {len(answer.unverified)} quote(s) the model gave could not be found in "
+            "the articles and were dropped:"
+        )
         for u in answer.unverified:
             print(f"  - “{u.quote[:120]}” ({u.reason})")
     if answer.citations:

@@ -21,7 +21,9 @@ def ensure_index(settings: Settings, on_status: Callable[[str], None] | None = N
     from assistant.retrieval.indexer import sync
 
     if on_status:
-        on_status(f"No index yet: ingesting the seed articles from {settings.seeds_dir} (one time)…")
+        on_status(
+            f"No index yet: ingesting the seed articles from {settings.seeds_dir} (one time)…"
+        )
     report = sync([settings.seeds_dir], settings)
     if on_status:
         on_status(report.summary())
