@@ -54,6 +54,15 @@ _QUANTITY = re.compile(
     r"twelve|dozens?|hundreds?|thousands?|millions?|billions?|twice|once)\b",
     re.IGNORECASE,
 )
+_ROLE_QUESTION = re.compile(
+    r"^(?:where does .+ work|what (?:post|position|title|role|job|office) does .+ hold|"
+    r"who is .+|what is .+['’]s (?:job|post|position|title|role))",
+    re.IGNORECASE,
+)
+_TITLES = (
+    r"(?:Minister|Secretary(?: of State)?|Director|President|Premier|Councilor|Ambassador|"
+    r"spokes(?:man|woman|person)|Envoy(?: for Climate)?|Chairman|professor|fellow|Councillor)"
+)
 _DATE_QUESTION = re.compile(
     r"\b(?:when|what date|which date|what day)\b.*\b(?:published|updated|posted|dated|written|"
     r"released|issued)\b",
@@ -105,6 +114,8 @@ class ExtractiveAnswerer:
         for c in grounded:  # the names are nearby ("..., he added."): credit them
             c.terms = c.terms | named
         _score(query, pool.items)
+        if _ROLE_QUESTION.match(query.text) and query.names:
+            _favour_roles(query.names[0], grounded)
         best = max(grounded, key=lambda c: c.score)
         if best.coverage < MIN_COVERAGE or best.content < MIN_CONTENT:
             return self._refuse(
@@ -269,6 +280,20 @@ def _score(query: Query, pool: list[Candidate]) -> None:
         c.score = (c.coverage * length + bonus + 0.03 / c.hit.rank) * (
             PAIR_PENALTY if c.pair else 1.0
         )
+
+
+def _favour_roles(name: str, pool: list[Candidate]) -> None:
+    """"Where does X work / what post does X hold": the quote that gives X's title — an
+    apposition ("X, a research fellow at …") or a title before the name — answers it."""
+    last = re.escape(name.split()[-1])
+    apposition = re.compile(rf"\b{last}\s*,\s*(?:a|an|the|who is|director|member|head)\b")
+    titled = re.compile(rf"{_TITLES}\s+(?:[A-Z][\w’'-]*\s+){{0,2}}{last}\b")
+    for c in pool:
+        if c.pair or not (apposition.search(c.text) or titled.search(c.text)):
+            continue
+        c.terms = c.terms | {"@role"}
+        c.coverage = c.content = 1.0
+        c.score = 1.0 + 0.03 / c.hit.rank
 
 
 def _select(best: Candidate, pool: list[Candidate], limit: int) -> list[Candidate]:
