@@ -1,0 +1,158 @@
+"""The `ingest` and `sources` commands: thin wrappers over the indexer and the catalog."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from assistant.cli._common import fail, status, user_errors
+from assistant.settings import Settings, load_settings
+
+EPILOG = (
+    "Exit codes: 0 ok, 1 some files failed (the others are ingested), 3 no usable index,"
+    " 5 another ingest is running, 6 index built with another embedding model."
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``ingest`` and ``sources`` to ``app``."""
+    app.command("ingest", epilog=EPILOG)(ingest)
+    app.command("sources")(sources)
+
+
+def ingest(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders to ingest (default: the seeds folder)."),
+    ] = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Drop the whole index and ingest from scratch.")
+    ] = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Remove articles whose files no longer exist.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the report as JSON on stdout.")
+    ] = False,
+) -> None:
+    """Index new and changed articles; unchanged files are skipped."""
+    from assistant.retrieval.indexer import sync
+
+    with user_errors():
+        settings = load_settings()
+        err_console = Console(stderr=True, highlight=False)
+        _announce_model_preparation(settings)
+        with _ProgressBar(err_console) as bar:
+            report = sync(
+                paths or [settings.seeds_dir],
+                settings,
+                rebuild=rebuild,
+                prune=prune,
+                progress=bar.update,
+            )
+    for line in report.failed:
+        status(f"skipped {line}")
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        typer.echo(report.summary())
+    raise typer.Exit(1 if report.failed else 0)
+
+
+def _announce_model_preparation(settings: Settings) -> None:
+    if settings.embedding.provider != "minilm":
+        return
+    try:
+        from assistant.retrieval.embeddings import MiniLMOnnxEmbedder
+    except ImportError:
+        return
+    if MiniLMOnnxEmbedder.needs_conversion(settings):
+        status("Preparing the embedding model (one time)…")
+
+
+class _ProgressBar:
+    """Files done / total and the current file, on stderr, only for an interactive terminal."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.progress: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> _ProgressBar:
+        if self.console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self.progress = Progress(
+                TextColumn("Ingesting"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[current]}"),
+                console=self.console,
+                transient=True,
+            )
+            self.progress.start()
+        return self
+
+    def update(self, done: int, total: int, current: str) -> None:
+        if self.progress is None:
+            return
+        if self.task is None:
+            self.task = self.progress.add_task("ingest", total=total, current=current)
+        self.progress.update(self.task, completed=done, total=total, current=current)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def sources(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON list instead of a table.")
+    ] = False,
+) -> None:
+    """List the ingested articles."""
+    from assistant.retrieval.catalog import Catalog
+
+    settings = load_settings()
+    try:
+        catalog = Catalog(settings.index_db, create=False)
+    except FileNotFoundError:
+        raise fail(f"no index in {settings.data_dir} — run `assistant ingest` first", 3) from None
+    try:
+        rows = catalog.list_articles()
+    finally:
+        catalog.close()
+    if as_json:
+        listing = [{**article.to_dict(), "chunks": chunks} for article, chunks in rows]
+        typer.echo(json.dumps(listing, indent=2, ensure_ascii=False))
+        return
+    _print_table(rows)
+
+
+def _print_table(rows: list[Any]) -> None:
+    """Dates show the day only; a narrow terminal drops updated and byline (``--json`` has all)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    names = ["id", "title", "outlet", "published", "updated", "byline", "chunks"]
+    if console.width < 120:
+        names = [n for n in names if n not in ("updated", "byline")]
+    table = Table(title=f"{len(rows)} articles", title_justify="left")
+    for name in names:
+        if name in ("published", "updated"):
+            table.add_column(name, no_wrap=True, min_width=10)
+        elif name == "chunks":
+            table.add_column(name, justify="right", no_wrap=True)
+        else:
+            table.add_column(name, overflow="fold", max_width=None if name == "title" else 24)
+    for article, chunks in rows:
+        values = {**article.to_dict(), "chunks": str(chunks)}
+        values["published"] = article.published[:10]
+        values["updated"] = article.updated[:10]
+        table.add_row(*(escape(str(values[n])) if values[n] else "—" for n in names))
+    console.print(table)

@@ -1,0 +1,206 @@
+"""BM25 lexical index: built with bm25s by the indexer, read back with numpy alone at query time.
+
+On disk, ``settings.bm25_dir`` holds generations ``gen-<n>/`` and a ``CURRENT`` file naming the
+live one, swapped atomically, so a reader never sees a half-written index. A generation holds
+bm25s's sparse score matrix (CSC, docs × vocab), its vocabulary, and ``chunks.jsonl`` with
+``offsets.npy`` so a hit's chunk is read by one seek, without Chroma.
+
+Queries never import bm25s or scipy: a query term's column is a slice of the saved arrays.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.types import Chunk
+
+if TYPE_CHECKING:
+    import numpy as np
+
+CURRENT = "CURRENT"
+HASH_KEY = "content_hash"
+_KEEP_GENERATIONS = 2
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself yourselves
+    said says s t""".split()
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _stem(word: str) -> str:
+    """Light plural folding, so "tariffs" finds "tariff"; nothing cleverer on purpose."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercased word tokens without stopwords, lightly stemmed (index and query alike)."""
+    return [_stem(w) for w in _WORD.findall(text.casefold()) if w not in STOPWORDS]
+
+
+@dataclass(frozen=True, slots=True)
+class Bm25Hit:
+    chunk: Chunk
+    score: float
+    content_hash: str
+
+
+# Building (indexer only)
+
+
+def build(bm25_dir: Path, records: Iterable[tuple[Chunk, str]]) -> int:
+    """Write a new generation from ``(chunk, content_hash)`` pairs and make it current."""
+    import numpy as np
+
+    ordered = sorted(records, key=lambda r: r[0].id)
+    bm25_dir.mkdir(parents=True, exist_ok=True)
+    gen = bm25_dir / f"gen-{time.time_ns()}"
+    gen.mkdir()
+    offsets = _write_chunks(gen / "chunks.jsonl", ordered)
+    np.save(gen / "offsets.npy", np.asarray(offsets, dtype=np.int64))
+    if ordered:
+        import bm25s
+
+        model = bm25s.BM25()
+        corpus = [tokenize(c.text) or [""] for c, _ in ordered]
+        model.index(corpus, show_progress=False)
+        model.save(str(gen), show_progress=False)
+    _fsync_dir(gen)
+    tmp = bm25_dir / f"{CURRENT}.tmp"
+    tmp.write_text(gen.name, encoding="utf-8")
+    os.replace(tmp, bm25_dir / CURRENT)
+    _drop_old_generations(bm25_dir, keep=gen.name)
+    return len(ordered)
+
+
+def _write_chunks(path: Path, records: list[tuple[Chunk, str]]) -> list[int]:
+    offsets = []
+    with path.open("wb") as out:
+        for chunk, content_hash in records:
+            offsets.append(out.tell())
+            meta = {**chunk.metadata(), HASH_KEY: content_hash}
+            line = json.dumps({"id": chunk.id, "text": chunk.text, "meta": meta})
+            out.write(line.encode("utf-8") + b"\n")
+        out.flush()
+        os.fsync(out.fileno())
+    return offsets
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _drop_old_generations(bm25_dir: Path, keep: str) -> None:
+    """Keep the newest few: a reader that just read CURRENT may still be opening the last one."""
+    gens = sorted(p for p in bm25_dir.glob("gen-*") if p.is_dir() and p.name != keep)
+    for old in gens[: max(0, len(gens) - (_KEEP_GENERATIONS - 1))]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def clear(bm25_dir: Path) -> None:
+    shutil.rmtree(bm25_dir, ignore_errors=True)
+
+
+# Querying (numpy only)
+
+
+class Bm25Index:
+    """One loaded generation: memory-mapped score columns plus lazily read chunk records."""
+
+    def __init__(self, gen: Path) -> None:
+        import numpy as np
+
+        self.gen = gen
+        self.offsets = np.load(gen / "offsets.npy")
+        self.num_docs = len(self.offsets)
+        self.vocab: dict[str, int] = {}
+        if self.num_docs:
+            self.data = np.load(gen / "data.csc.index.npy", mmap_mode="r")
+            self.indices = np.load(gen / "indices.csc.index.npy", mmap_mode="r")
+            self.indptr = np.load(gen / "indptr.csc.index.npy", mmap_mode="r")
+            self.vocab = json.loads((gen / "vocab.index.json").read_text(encoding="utf-8"))
+
+    def __len__(self) -> int:
+        return self.num_docs
+
+    def scores(self, query: str) -> np.ndarray:
+        import numpy as np
+
+        scores = np.zeros(self.num_docs, dtype=np.float32)
+        for token in dict.fromkeys(tokenize(query)):
+            col = self.vocab.get(token)
+            if col is None or not token:
+                continue
+            lo, hi = int(self.indptr[col]), int(self.indptr[col + 1])
+            scores[self.indices[lo:hi]] += self.data[lo:hi]
+        return scores
+
+    def search(
+        self, query: str, n: int, accept: Callable[[Chunk], bool] | None = None
+    ) -> list[Bm25Hit]:
+        """The ``n`` best matching chunks that ``accept`` lets through, best first."""
+        import numpy as np
+
+        if not self.num_docs or n <= 0:
+            return []
+        scores = self.scores(query)
+        matched = np.flatnonzero(scores > 0)
+        order = matched[np.argsort(-scores[matched], kind="stable")]
+        hits: list[Bm25Hit] = []
+        with (self.gen / "chunks.jsonl").open("rb") as fh:
+            for doc in order:
+                hit = self._read(fh, int(doc), float(scores[doc]))
+                if accept is None or accept(hit.chunk):
+                    hits.append(hit)
+                    if len(hits) == n:
+                        break
+        return hits
+
+    def _read(self, fh: Any, doc: int, score: float) -> Bm25Hit:
+        fh.seek(int(self.offsets[doc]))
+        rec = json.loads(fh.readline())
+        chunk = Chunk.from_metadata(rec["id"], rec["text"], rec["meta"])
+        return Bm25Hit(chunk, score, str(rec["meta"].get(HASH_KEY, "")))
+
+
+_cache: dict[Path, Bm25Index] = {}
+_cache_lock = threading.Lock()
+
+
+def load(bm25_dir: Path) -> Bm25Index | None:
+    """The current generation, cached per process until the indexer publishes a new one."""
+    try:
+        name = (bm25_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    gen = bm25_dir / name
+    with _cache_lock:
+        cached = _cache.get(bm25_dir)
+        if cached is not None and cached.gen == gen:
+            return cached
+        index = Bm25Index(gen)
+        _cache[bm25_dir] = index
+        return index

@@ -1,0 +1,294 @@
+"""The Chroma side of the index: client (embedded or server), writes, dense queries.
+
+Writes go through langchain-chroma; queries use the native collection, because importing
+langchain-chroma (and langsmith behind it) would cost the single-question command most of a
+second. Vectors are always computed by our embedder and handed over, so Chroma's own default
+embedding function (which downloads a model) is never used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from assistant.errors import IndexMissingError, ModelMismatchError
+from assistant.settings import Settings
+from assistant.types import Chunk, Filters
+
+if TYPE_CHECKING:
+    import numpy as np
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+
+MODEL_KEY = "embedding_model"
+DIM_KEY = "embedding_dim"
+HASH_KEY = "content_hash"
+OUTLET_KEY = "outlet_key"
+DAY_KEY = "day"
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+_PAGE = 2000
+
+
+def make_client(settings: Settings) -> ClientAPI:
+    """An embedded client on ``settings.chroma_dir`` or an HTTP client for ``chroma run``."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    store = settings.store
+    if store.mode == "embedded":
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    token = store.token.get_secret_value()
+    try:
+        return chromadb.HttpClient(
+            host=store.host,
+            port=store.port,
+            ssl=store.ssl,
+            headers={"Authorization": f"Bearer {token}"} if token else None,
+            settings=chroma_settings,
+        )
+    except Exception as err:  # connection refused, bad auth, TLS…
+        raise IndexMissingError(
+            f"cannot reach the Chroma server at {store.host}:{store.port}: {err}"
+        ) from err
+
+
+def describe(settings: Settings) -> str:
+    """Where the vectors live, for stats and messages."""
+    if settings.store.mode == "embedded":
+        return f"embedded ({settings.chroma_dir})"
+    scheme = "https" if settings.store.ssl else "http"
+    return f"server ({scheme}://{settings.store.host}:{settings.store.port})"
+
+
+def day_number(published: str) -> int:
+    """``YYYY[-MM[-DD]]`` as YYYYMMDD (missing parts 0), so Chroma can compare dates; 0 if none."""
+    m = _DATE.match(published)
+    if not m:
+        return 0
+    year, month, day = m.group(1), m.group(2) or "00", m.group(3) or "00"
+    return int(year + month + day)
+
+
+def where_for(filters: Filters | None) -> dict[str, Any] | None:
+    """A Chroma ``where`` that pre-selects what ``Filters.accepts`` will keep (never less)."""
+    if filters is None or filters.is_empty():
+        return None
+    clauses: list[dict[str, Any]] = []
+    if filters.outlets:
+        clauses.append({OUTLET_KEY: {"$in": sorted({o.casefold() for o in filters.outlets})}})
+    if filters.since or filters.until:
+        clauses.append({DAY_KEY: {"$gt": 0}})
+    if filters.since and _DATE.fullmatch(filters.since):
+        clauses.append({DAY_KEY: {"$gte": day_number(filters.since)}})
+    if filters.until and _DATE.fullmatch(filters.until):
+        clauses.append({DAY_KEY: {"$lte": day_number(filters.until)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def chunk_metadata(chunk: Chunk, content_hash: str) -> dict[str, str | int]:
+    """What we store per chunk: the chunk's own metadata plus filter keys and its version."""
+    return {
+        **chunk.metadata(),
+        HASH_KEY: content_hash,
+        OUTLET_KEY: chunk.outlet.casefold(),
+        DAY_KEY: day_number(chunk.published),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class DenseHit:
+    chunk: Chunk
+    distance: float
+    content_hash: str
+
+
+class ChromaStore:
+    """One collection of chunk vectors, tagged with the embedding model that made them."""
+
+    def __init__(self, settings: Settings, client: ClientAPI | None = None) -> None:
+        self.settings = settings
+        self.name = settings.store.collection
+        self._client = client
+        self._collection: Collection | None = None
+        self._lc: tuple[Any, dict[str, Any]] | None = None
+
+    @property
+    def client(self) -> ClientAPI:
+        if self._client is None:
+            self._client = make_client(self.settings)
+        return self._client
+
+    # Reading
+    def collection(self) -> Collection | None:
+        """The existing collection, or None when nothing was ever indexed here."""
+        if self._collection is None:
+            from chromadb.errors import NotFoundError
+
+            try:
+                self._collection = self.client.get_collection(self.name)
+            except (NotFoundError, ValueError):
+                return None
+        return self._collection
+
+    def model(self) -> str | None:
+        col = self.collection()
+        return None if col is None else str((col.metadata or {}).get(MODEL_KEY, "")) or None
+
+    def check_model(self, model: str) -> None:
+        built = self.model()
+        if built is not None and built != model:
+            raise ModelMismatchError(
+                f"index was built with {built}; this run uses {model}"
+                " — run `assistant ingest --rebuild`"
+            )
+
+    def count(self) -> int:
+        col = self.collection()
+        return 0 if col is None else col.count()
+
+    def query(
+        self, embedding: np.ndarray, n: int, filters: Filters | None = None
+    ) -> list[DenseHit]:
+        col = self.collection()
+        if col is None or n <= 0:
+            return []
+        res = col.query(
+            query_embeddings=[embedding.tolist()],
+            n_results=n,
+            where=where_for(filters),
+            include=["documents", "metadatas", "distances"],
+        )
+        ids = res["ids"][0]
+        docs = (res["documents"] or [[]])[0]
+        metas = (res["metadatas"] or [[]])[0]
+        dists = (res["distances"] or [[]])[0]
+        return [
+            DenseHit(Chunk.from_metadata(i, d or "", dict(m)), float(x), str(m.get(HASH_KEY, "")))
+            for i, d, m, x in zip(ids, docs, metas, dists, strict=True)
+            if m is not None
+        ]
+
+    def existing(self, ids: Sequence[str]) -> set[str]:
+        col = self.collection()
+        if col is None or not ids:
+            return set()
+        return set(col.get(ids=list(ids), include=[])["ids"])
+
+    def all_ids(self) -> list[str]:
+        col = self.collection()
+        if col is None:
+            return []
+        return [i for page in self._pages(col, include=[]) for i in page["ids"]]
+
+    def iter_chunks(self) -> Iterator[tuple[Chunk, str]]:
+        """Every stored chunk with its article's content hash (for the BM25 rebuild)."""
+        col = self.collection()
+        if col is None:
+            return
+        for page in self._pages(col, include=["documents", "metadatas"]):
+            docs = page["documents"] or []
+            metas = page["metadatas"] or []
+            for cid, doc, meta in zip(page["ids"], docs, metas, strict=True):
+                yield Chunk.from_metadata(cid, doc or "", dict(meta)), str(meta.get(HASH_KEY, ""))
+
+    @staticmethod
+    def _pages(col: Collection, include: list[Any]) -> Iterator[Any]:
+        offset = 0
+        while True:
+            page = col.get(include=include, limit=_PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            yield page
+            offset += len(page["ids"])
+
+    # Writing (the indexer only; langchain-chroma is imported here, never on the query path)
+    def open_for_writing(self, model: str, dim: int) -> None:
+        """Create the collection if needed, tagged with ``model``; refuse another model's."""
+        self.check_model(model)
+        self._collection = self.client.get_or_create_collection(
+            self.name,
+            metadata={MODEL_KEY: model, DIM_KEY: dim},
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
+
+    def replace_articles(
+        self, articles: Sequence[tuple[str, Sequence[Chunk], str]], vectors: np.ndarray
+    ) -> None:
+        """Delete the articles' old chunks, then upsert their new ones (stable ids: no duplicates).
+
+        ``articles`` are ``(article_id, chunks, content_hash)``; ``vectors`` are their chunks'
+        embeddings, in order.
+        """
+        if not articles:
+            return
+        writer, lookup = self._writer()
+        writer.delete(where={"article_id": {"$in": [a for a, _, _ in articles]}})
+        rows = [(c, h) for _, chunks, h in articles for c in chunks]
+        lookup.clear()
+        lookup.update((c.text, v) for (c, _), v in zip(rows, vectors, strict=True))
+        step = self._max_batch()
+        for lo in range(0, len(rows), step):
+            part = rows[lo : lo + step]
+            writer.add_texts(
+                texts=[c.text for c, _ in part],
+                metadatas=[chunk_metadata(c, h) for c, h in part],
+                ids=[c.id for c, _ in part],
+            )
+        lookup.clear()
+
+    def delete_article(self, article_id: str) -> None:
+        col = self.collection()
+        if col is not None:
+            col.delete(where={"article_id": article_id})
+
+    def drop(self) -> None:
+        """Remove the whole collection (``ingest --rebuild``)."""
+        from chromadb.errors import NotFoundError
+
+        with contextlib.suppress(NotFoundError, ValueError):
+            self.client.delete_collection(self.name)
+        self._collection = None
+        self._lc = None
+
+    def _writer(self) -> tuple[Any, dict[str, Any]]:
+        """A langchain-chroma store on our collection, fed vectors we computed in batches."""
+        if self._lc is None:
+            from langchain_chroma import Chroma
+
+            lookup: dict[str, Any] = {}
+            store = Chroma(
+                client=self.client,
+                collection_name=self.name,
+                embedding_function=_precomputed(lookup),
+                create_collection_if_not_exists=False,
+            )
+            self._lc = (store, lookup)
+        return self._lc
+
+    def _max_batch(self) -> int:
+        try:
+            return max(1, min(int(self.client.get_max_batch_size()), 2000))
+        except Exception:  # older servers don't say
+            return 500
+
+
+def _precomputed(vectors: dict[str, Any]) -> Any:
+    """A LangChain ``Embeddings`` that returns vectors we already computed in a batch."""
+    from langchain_core.embeddings import Embeddings
+
+    class Precomputed(Embeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return [vectors[t].tolist() for t in texts]
+
+        def embed_query(self, text: str) -> list[float]:
+            raise NotImplementedError("queries go through ChromaStore.query")
+
+    return Precomputed()

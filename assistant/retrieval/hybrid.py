@@ -1,0 +1,106 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank.
+
+Every candidate is checked against the catalog: a chunk counts only if its article is in the
+catalog with the same content hash. After a crash mid-ingest the three stores can disagree for
+one article; this check keeps quotes verifiable against the text the catalog holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from assistant.retrieval import bm25
+from assistant.retrieval.chroma_store import ChromaStore
+from assistant.settings import RetrievalSettings
+from assistant.types import Chunk, Filters, Hit
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+class QueryEmbedder(Protocol):
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+class HashSource(Protocol):
+    def hashes(self, article_ids: list[str] | None = None) -> dict[str, str]: ...
+
+
+def rrf(rankings: Sequence[tuple[float, Sequence[str]]], rrf_k: int) -> dict[str, float]:
+    """``{id: sum(weight / (rrf_k + rank))}`` over ``(weight, ids best first)`` rankings."""
+    fused: dict[str, float] = {}
+    for weight, ids in rankings:
+        for rank, cid in enumerate(ids, start=1):
+            fused[cid] = fused.get(cid, 0.0) + weight / (rrf_k + rank)
+    return fused
+
+
+class HybridRetriever:
+    """A ``Retriever`` over the persistent index (Chroma + BM25 + catalog)."""
+
+    def __init__(
+        self,
+        store: ChromaStore,
+        bm25_dir: Path,
+        embedder: QueryEmbedder,
+        catalog: HashSource,
+        settings: RetrievalSettings,
+    ) -> None:
+        self.store = store
+        self.bm25_dir = bm25_dir
+        self.embedder = embedder
+        self.catalog = catalog
+        self.settings = settings
+
+    def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        if k <= 0 or not query.strip():
+            return []
+        n = max(self.settings.fetch_k, k)
+        accept = None if filters is None or filters.is_empty() else filters.accepts
+        dense = self._dense(query, n, filters)
+        lexical = self._lexical(query, n, accept)
+        if accept is not None:
+            dense = [h for h in dense if accept(h[0])]
+        known = self.catalog.hashes(sorted({c.article_id for c, _ in dense + lexical}))
+        dense = [(c, h) for c, h in dense if known.get(c.article_id) == h]
+        lexical = [(c, h) for c, h in lexical if known.get(c.article_id) == h]
+        lexical = self._drop_missing(lexical, {c.id for c, _ in dense})
+        chunks = {c.id: c for c, _ in lexical} | {c.id: c for c, _ in dense}
+        fused = rrf(
+            [
+                (self.settings.dense_weight, [c.id for c, _ in dense]),
+                (self.settings.bm25_weight, [c.id for c, _ in lexical]),
+            ],
+            self.settings.rrf_k,
+        )
+        best = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        return [Hit(chunks[cid], score, rank) for rank, (cid, score) in enumerate(best, start=1)]
+
+    def _dense(self, query: str, n: int, filters: Filters | None) -> list[tuple[Chunk, str]]:
+        if self.settings.dense_weight <= 0:
+            return []
+        vector = self.embedder.embed_query(query)
+        return [(h.chunk, h.content_hash) for h in self.store.query(vector, n, filters)]
+
+    def _lexical(
+        self, query: str, n: int, accept: Callable[[Chunk], bool] | None
+    ) -> list[tuple[Chunk, str]]:
+        if self.settings.bm25_weight <= 0:
+            return []
+        index = bm25.load(self.bm25_dir)
+        if index is None:
+            return []
+        hits = index.search(query, n, accept)
+        return [(h.chunk, h.content_hash) for h in hits]
+
+    def _drop_missing(
+        self, lexical: list[tuple[Chunk, str]], in_dense: set[str]
+    ) -> list[tuple[Chunk, str]]:
+        """BM25 can lag Chroma after a crash: keep only chunks Chroma still holds."""
+        unknown = [c.id for c, _ in lexical if c.id not in in_dense]
+        if not unknown:
+            return lexical
+        present = in_dense | self.store.existing(unknown)
+        return [(c, h) for c, h in lexical if c.id in present]
