@@ -27,4 +27,11 @@ def ensure_index(settings: Settings, on_status: Callable[[str], None] | None = N
     report = sync([settings.seeds_dir], settings)
     if on_status:
         on_status(report.summary())
-    return open_index(settings)
+    index = open_index(settings)
+    if index.is_empty():
+        index.close()
+        raise IndexMissingError(
+            f"no articles are indexed and none could be read from {settings.seeds_dir} — "
+            "run `assistant ingest PATH`"
+        )
+    return index
