@@ -73,7 +73,9 @@ class ChunkingSettings(BaseModel):
 
 class RetrievalSettings(BaseModel):
     k: int = Field(6, ge=1, le=100, description="Passages handed to the answerer.")
-    fetch_k: int = Field(30, ge=1, le=1000, description="Candidates from each retriever before fusion.")
+    fetch_k: int = Field(
+        30, ge=1, le=1000, description="Candidates from each retriever before fusion."
+    )
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
@@ -94,7 +96,8 @@ class AnswerSettings(BaseModel):
 
 class OpenAISettings(BaseModel):
     base_url: str = Field(
-        "http://127.0.0.1:8080/v1", description="OpenAI-compatible base URL (OpenAI, Ollama, vLLM…)."
+        "http://127.0.0.1:8080/v1",
+        description="OpenAI-compatible base URL (OpenAI, Ollama, vLLM…).",
     )
     api_key: SecretStr = Field(SecretStr(""), description="API key; never printed or stored.")
     model: str = Field("gpt-4o-mini", description="Model name the endpoint serves.")

@@ -197,7 +197,7 @@ class Answer:
     SCHEMA_VERSION = 1
 
     def to_dict(self) -> dict[str, Any]:
-        """The stable JSON schema of ``assistant ask --json`` (documented in docs/answer-json.md)."""
+        """The stable JSON of ``assistant ask --json``, documented in docs/answer-json.md."""
         return {
             "schema_version": self.SCHEMA_VERSION,
             "question": self.question,
