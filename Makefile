@@ -47,7 +47,7 @@ bench: setup-dev               ## run every benchmark; writes bench/RESULTS.md
 	$(BIN)/python bench/run_all.py
 
 snapshots: setup-dev           ## accept changed TUI snapshots after reviewing them
-	$(BIN)/pytest -q tests/tui --snapshot-update
+	$(BIN)/pytest -q tests/tui -m "not integration" --snapshot-update
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,97 @@
+"""`assistant sessions list|show|export|delete`: read and manage saved chat sessions."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Literal, cast
+
+import typer
+
+from assistant.cli._common import user_errors
+from assistant.errors import InputError
+from assistant.sessions.export import answer_markdown, export_session
+from assistant.sessions.store import SessionStore
+from assistant.settings import load_settings
+
+
+def _store() -> SessionStore:
+    return SessionStore(load_settings().sessions_db)
+
+
+def register(app: typer.Typer) -> None:
+    sessions = typer.Typer(
+        name="sessions",
+        help="List, show, export and delete saved chat sessions.",
+        no_args_is_help=True,
+    )
+    app.add_typer(sessions)
+
+    @sessions.command("list")
+    def list_(
+        query: str = typer.Argument(
+            "", help="Only sessions whose title or messages contain this text."
+        ),
+    ) -> None:
+        """List sessions, most recently used first: id, last update, turns, title."""
+        with user_errors():
+            found = _store().list(query)
+        if not found:
+            print("no sessions" + (f" matching '{query}'" if query else ""), file=sys.stderr)
+            return
+        for s in found:
+            print(f"{s.id}  {s.updated_at[:16].replace('T', ' ')}  {s.turns:>3}  {s.title}")
+
+    @sessions.command("show")
+    def show(
+        session_id: str = typer.Argument(..., metavar="ID", help="Session id or unique prefix."),
+    ) -> None:
+        """Print a session's questions and answers, with each answer's sources."""
+        with user_errors():
+            store = _store()
+            session = store.require(session_id)
+            messages = store.messages(session.id)
+        print(f"{session.title or 'Untitled session'}  ({session.id}, {session.created_at})")
+        for m in messages:
+            if m.role == "user":
+                print(f"\n> {m.content}\n")
+            elif m.answer is not None:
+                print(answer_markdown(m.answer))
+
+    @sessions.command("export")
+    def export(
+        session_id: str = typer.Argument(..., metavar="ID", help="Session id or unique prefix."),
+        fmt: str = typer.Option("md", "--format", "-f", help="md (Markdown) or json."),
+        output: str = typer.Option(
+            "", "--output", "-o", help="Write to this file instead of standard output."
+        ),
+    ) -> None:
+        """Export a session to Markdown or JSON, every citation with its offsets."""
+        with user_errors():
+            if fmt not in ("md", "json"):
+                raise InputError(f"unknown format '{fmt}'; use md or json")
+            _, text = export_session(_store(), session_id, cast(Literal["md", "json"], fmt))
+            if not output:
+                sys.stdout.write(text)
+                return
+            try:
+                Path(output).expanduser().write_text(text, encoding="utf-8")
+            except OSError as err:
+                raise InputError(f"cannot write {output}: {err.strerror or err}") from err
+        print(f"wrote {output}", file=sys.stderr)
+
+    @sessions.command("delete")
+    def delete(
+        session_id: str = typer.Argument(..., metavar="ID", help="Session id or unique prefix."),
+        yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    ) -> None:
+        """Delete a session and all its messages."""
+        with user_errors():
+            store = _store()
+            session = store.require(session_id)
+            question = f"Delete session {session.id} '{session.title}' ({session.turns} turns)?"
+            if not yes and not typer.confirm(question):
+                print("not deleted", file=sys.stderr)
+                raise typer.Exit(1)
+            store.delete(session.id)
+        print(f"deleted {session.id}", file=sys.stderr)

@@ -1,0 +1,103 @@
+"""A session as Markdown (to read) or JSON (to process), every citation kept whole."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from assistant.sessions.store import Message, Session, SessionStore
+from assistant.types import Answer, Citation
+
+Format = Literal["md", "json"]
+EXPORT_SCHEMA_VERSION = 1
+
+
+def export_session(store: SessionStore, session_id: str, fmt: Format) -> tuple[Session, str]:
+    """The session and its export text in ``fmt``."""
+    session = store.require(session_id)
+    messages = store.messages(session.id)
+    text = to_markdown(session, messages) if fmt == "md" else to_json(session, messages)
+    return session, text
+
+
+def default_filename(session: Session, fmt: Format) -> str:
+    return f"session-{session.id}.{fmt}"
+
+
+def turns(messages: Sequence[Message]) -> list[tuple[Message | None, Message | None]]:
+    """Pair questions with their answers, in turn order (either side may be missing)."""
+    pairs: dict[int, list[Message | None]] = {}
+    for message in messages:
+        pair = pairs.setdefault(message.turn, [None, None])
+        pair[0 if message.role == "user" else 1] = message
+    return [(pair[0], pair[1]) for _, pair in sorted(pairs.items())]
+
+
+def to_json(session: Session, messages: Sequence[Message]) -> str:
+    data: dict[str, Any] = {
+        "schema_version": EXPORT_SCHEMA_VERSION,
+        "session": {
+            "id": session.id,
+            "title": session.title,
+            "created_at": session.created_at,
+            "updated_at": session.updated_at,
+        },
+        "turns": [
+            {
+                "turn": (question or answer).turn,  # type: ignore[union-attr]
+                "question": question.content if question else "",
+                "asked_at": question.created_at if question else "",
+                "answered_at": answer.created_at if answer else "",
+                "answer": _answer_dict(answer.answer) if answer and answer.answer else None,
+            }
+            for question, answer in turns(messages)
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _answer_dict(answer: Answer) -> dict[str, Any]:
+    data = answer.to_dict()
+    data.pop("evidence", None)
+    return data
+
+
+def to_markdown(session: Session, messages: Sequence[Message]) -> str:
+    lines = [
+        f"# {session.title or 'Untitled session'}",
+        "",
+        f"Session `{session.id}` · started {session.created_at} · updated {session.updated_at}",
+    ]
+    for question, reply in turns(messages):
+        turn = (question or reply).turn  # type: ignore[union-attr]
+        lines += ["", f"## {turn}. {question.content if question else '(question missing)'}", ""]
+        answer = reply.answer if reply else None
+        if answer is None:
+            lines.append("_No answer was saved for this question._")
+            continue
+        lines.append(answer_markdown(answer))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def answer_markdown(answer: Answer) -> str:
+    """An answer's text, its state, and a Sources list with every citation's details."""
+    lines = [answer.text.strip() or "_(no text)_"]
+    if answer.stopped:
+        lines[-1] += " [stopped]"
+    if answer.refused and answer.refusal_reason:
+        lines += ["", f"_Not answered: {answer.refusal_reason}_"]
+    if answer.citations:
+        lines += ["", "**Sources**", ""]
+        lines += [citation_markdown(c) for c in answer.citations]
+    if answer.backend:
+        model = f" ({answer.model})" if answer.model else ""
+        lines += ["", f"_Answered by {answer.backend}{model}._"]
+    return "\n".join(lines)
+
+
+def citation_markdown(c: Citation) -> str:
+    """``[n] label (article, offsets)`` then the verbatim quote as a block quote."""
+    head = f"- [{c.n}] {c.label()} (article `{c.article_id}`, characters {c.start}–{c.end})"
+    quote = "\n".join(f"  > {line}" for line in c.quote.splitlines() or [""])
+    return f"{head}\n{quote}"

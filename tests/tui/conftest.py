@@ -1,0 +1,152 @@
+"""Fakes for the chat app tests: a seed-backed article source and a scripted answerer, so
+streaming, stopping and errors are deterministic and no index or model is needed."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from assistant.answer.events import CitationAdded, Done, Event, TextDelta
+from assistant.answer.service import Assistant, IndexInfo
+from assistant.errors import AssistantError
+from assistant.retrieval.base import ArticleSource
+from assistant.sessions.store import SessionStore
+from assistant.settings import Settings, load_settings
+from assistant.types import Answer, Article, Citation, Filters, Hit, Turn
+from tests.conftest import SEEDS
+from tui.app import ChatApp, make_app
+
+SUMMIT_ID = "001_5afc2ed96cba7e86"
+SUMMIT_QUOTE = (
+    "work together for the success of the 14th China-US Tourism Leadership Summit "
+    "to be held in Xi’an in May"
+)
+SUMMIT_QUESTION = "Where will the 14th China-US Tourism Leadership Summit be held?"
+FIXED_NOW = "2024-05-01T09:30:00+00:00"
+
+
+class SeedSource:
+    """Articles straight from seeds/, with fixed metadata (the real loaders are not needed)."""
+
+    def article(self, article_id: str) -> Article | None:
+        path = SEEDS / f"{article_id}.txt"
+        if not path.exists():
+            return None
+        title = self.article_text(article_id).splitlines()[0].removeprefix("Home » ")  # type: ignore[union-attr]
+        return Article(
+            article_id, str(path), title=title, outlet="Test Outlet", published="2023-06-20"
+        )
+
+    def article_text(self, article_id: str) -> str | None:
+        path = SEEDS / f"{article_id}.txt"
+        return path.read_bytes().decode("utf-8") if path.exists() else None
+
+
+class NoRetriever:
+    def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        return []
+
+
+def summit_citation(source: SeedSource) -> Citation:
+    text = source.article_text(SUMMIT_ID) or ""
+    start = text.index(SUMMIT_QUOTE)
+    article = source.article(SUMMIT_ID)
+    assert article is not None
+    return Citation(
+        n=1,
+        quote=SUMMIT_QUOTE,
+        article_id=SUMMIT_ID,
+        start=start,
+        end=start + len(SUMMIT_QUOTE),
+        title=article.title,
+        outlet=article.outlet,
+        published=article.published,
+    )
+
+
+@dataclass
+class ScriptedAnswerer:
+    """Yields the answer in pieces with small sleeps, one real citation, then Done.
+
+    ``error`` makes it raise (the Assistant turns that into Failed); ``gate`` holds it after
+    the first piece until set, so a test can press Esc while it runs.
+    """
+
+    pieces: Sequence[str] = ("The summit will be held ", "in Xi’an, ", "in May [1].")
+    delay: float = 0.01
+    error: AssistantError | None = None
+    gate: threading.Event | None = None
+    name: str = "scripted"
+    model: str = "fake-1"
+    calls: list[str] = field(default_factory=list)
+
+    def stream(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        source: ArticleSource,
+        history: Sequence[Turn] = (),
+    ) -> Iterator[Event]:
+        self.calls.append(question)
+        if self.error is not None:
+            raise self.error
+        citation = summit_citation(SeedSource())
+        text = ""
+        for i, piece in enumerate(self.pieces):
+            time.sleep(self.delay)
+            text += piece
+            yield TextDelta(piece)
+            if i == 0 and self.gate is not None:
+                self.gate.wait(10)
+        yield CitationAdded(citation)
+        yield Done(
+            Answer(
+                question=question,
+                text=text,
+                citations=[citation],
+                backend=self.name,
+                model=self.model,
+            )
+        )
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return load_settings()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SessionStore:
+    return SessionStore(tmp_path / "sessions.sqlite3", clock=lambda: FIXED_NOW)
+
+
+def fake_assistant(settings: Settings, answerer: ScriptedAnswerer | None = None) -> Assistant:
+    return Assistant(
+        settings,
+        retriever=NoRetriever(),
+        source=SeedSource(),
+        answerer=answerer or ScriptedAnswerer(),
+        info=IndexInfo(articles=5, chunks=61),
+    )
+
+
+@pytest.fixture
+def answerer() -> ScriptedAnswerer:
+    return ScriptedAnswerer()
+
+
+@pytest.fixture
+def app(
+    settings: Settings, store: SessionStore, answerer: ScriptedAnswerer, tmp_path: Path
+) -> ChatApp:
+    return make_app(
+        assistant=fake_assistant(settings, answerer),
+        store=store,
+        settings=settings,
+        export_dir=tmp_path / "exports",
+    )

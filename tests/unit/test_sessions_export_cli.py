@@ -1,0 +1,86 @@
+"""Session exports keep every citation; `assistant sessions …` commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from assistant.cli import sessions as sessions_cli
+from assistant.sessions.export import export_session, to_json, to_markdown
+from assistant.sessions.store import SessionStore
+from assistant.settings import load_settings
+from tests.unit.test_sessions_store import make_answer
+
+
+@pytest.fixture
+def store() -> SessionStore:
+    return SessionStore(load_settings().sessions_db, clock=lambda: "2024-05-01T10:00:00+00:00")
+
+
+@pytest.fixture
+def cli() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def root() -> None:
+        """Root."""
+
+    sessions_cli.register(app)
+    return app
+
+
+def test_markdown_and_json_keep_every_citation(store: SessionStore) -> None:
+    s = store.create()
+    store.add_exchange(s.id, "Who met Kerry?", make_answer())
+    turn = store.add_user_message(s.id, "And then?")
+    store.complete(s.id, turn, make_answer("And then?", stopped=True))
+    session = store.require(s.id)
+    md = to_markdown(session, store.messages(s.id))
+    assert "# Who met Kerry?" in md
+    assert "> Yang Jiechi met with U.S. Special Presidential Envoy" in md
+    assert "fmprc.gov.cn" in md and "2021-09-02" in md and "Yang Jiechi Meets with John Kerry" in md
+    assert "`003_7d1f377c2dc1bafd`, characters 150–202" in md
+    assert "[stopped]" in md
+    data = json.loads(to_json(session, store.messages(s.id)))
+    assert data["session"]["id"] == s.id
+    cite = data["turns"][0]["answer"]["citations"][0]
+    assert cite == make_answer().citations[0].to_dict()
+    assert data["turns"][1]["answer"]["stopped"] is True
+    assert "evidence" not in data["turns"][0]["answer"]
+
+
+def test_cli_list_show_export_delete(store: SessionStore, cli: typer.Typer, tmp_path: Path) -> None:
+    s = store.create()
+    store.add_exchange(s.id, "Who met Kerry?", make_answer())
+    run = CliRunner().invoke
+    out = run(cli, ["sessions", "list"])
+    assert out.exit_code == 0 and s.id in out.stdout and "Who met Kerry?" in out.stdout
+    assert s.id not in run(cli, ["sessions", "list", "nothing-like-this"]).stdout
+    out = run(cli, ["sessions", "show", s.id[:4]])
+    assert out.exit_code == 0 and "Yang Jiechi met him [1]." in out.stdout
+    target = tmp_path / "out.json"
+    out = run(cli, ["sessions", "export", s.id, "--format", "json", "-o", str(target)])
+    assert out.exit_code == 0, out.output
+    assert json.loads(target.read_text())["turns"][0]["question"] == "Who met Kerry?"
+    out = run(cli, ["sessions", "export", s.id, "--format", "md"])
+    assert out.stdout == export_session(store, s.id, "md")[1]
+    out = run(cli, ["sessions", "export", s.id, "--format", "pdf"])
+    assert out.exit_code == 2 and "unknown format" in out.stderr
+    out = run(cli, ["sessions", "delete", s.id], input="n\n")
+    assert out.exit_code == 1 and store.get(s.id) is not None
+    out = run(cli, ["sessions", "delete", s.id, "--yes"])
+    assert out.exit_code == 0 and store.get(s.id) is None
+    out = run(cli, ["sessions", "show", s.id])
+    assert out.exit_code == 2 and "no session" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_cli_help_on_every_command(cli: typer.Typer) -> None:
+    run = CliRunner().invoke
+    for cmd in ("list", "show", "export", "delete"):
+        out = run(cli, ["sessions", cmd, "--help"])
+        assert out.exit_code == 0 and len(out.stdout) > 100

@@ -1,0 +1,1 @@
+"""The chat app's screens: chat, source viewer, sessions, help, dialogs."""

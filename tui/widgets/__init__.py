@@ -1,0 +1,1 @@
+"""Widgets the chat screen is built from."""
