@@ -8,6 +8,7 @@ defaults (the on-disk index, the configured answerer).
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import unicodedata
@@ -21,7 +22,7 @@ from assistant.answer.rewrite import Rewriter, make_rewriter
 from assistant.errors import AssistantError, InputError
 from assistant.retrieval.base import ArticleSource, Retriever
 from assistant.settings import Settings, load_settings
-from assistant.types import Answer, Filters, Turn
+from assistant.types import Answer, Filters, Hit, Turn
 
 
 @dataclass
@@ -139,6 +140,17 @@ class Assistant:
                 raise _error_from(event)
         raise AssistantError("the answer stream ended without a result")
 
+    def _retrieve(self, question: str, k: int, filters: Filters | None) -> list[Hit]:
+        """A question that names one outlet is answered from that outlet's articles when they
+        have anything on it; explicit filters always win."""
+        if filters is None or filters.is_empty():
+            outlet = named_outlet(question, self.source.outlets())
+            if outlet:
+                hits = self.retriever.retrieve(question, k, Filters(outlets=(outlet,)))
+                if hits:
+                    return hits
+        return self.retriever.retrieve(question, k, filters)
+
     def _stream(
         self,
         question: str,
@@ -151,7 +163,7 @@ class Assistant:
         question = clean_question(question, self.settings.answer.max_question_chars)
         standalone = self.rewriter.rewrite(question, history) if history else question
         rewritten = time.perf_counter()
-        hits = self.retriever.retrieve(standalone, k or self.settings.retrieval.k, filters)
+        hits = self._retrieve(standalone, k or self.settings.retrieval.k, filters)
         retrieved = time.perf_counter()
         yield Retrieved(hits=hits, standalone_question=standalone)
         final: Answer | None = None
@@ -185,6 +197,13 @@ class Assistant:
                 timings={**final.timings, **timings},
             )
         )
+
+
+def named_outlet(question: str, outlets: Sequence[str]) -> str:
+    """The one known outlet a question names ("according to the Global Times"), if exactly one."""
+    lowered = question.casefold()
+    named = [o for o in outlets if re.search(rf"\b{re.escape(o.casefold())}\b", lowered)]
+    return named[0] if len(named) == 1 else ""
 
 
 def _error_from(event: Failed) -> AssistantError:

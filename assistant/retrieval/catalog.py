@@ -101,6 +101,12 @@ class Catalog:
         rows = self._query("SELECT text FROM articles WHERE id = ?", (article_id,))
         return str(rows[0][0]) if rows else None
 
+    def outlets(self) -> list[str]:
+        rows = self._query(
+            "SELECT DISTINCT outlet FROM articles WHERE outlet != '' ORDER BY outlet"
+        )
+        return [str(r[0]) for r in rows]
+
     # Listing and stats
     def list_articles(self) -> list[tuple[Article, int]]:
         """Every article with its chunk count, ordered by id."""

@@ -95,6 +95,9 @@ class MemoryIndex:
         entry = self._articles.get(article_id)
         return entry[1] if entry else None
 
+    def outlets(self) -> list[str]:
+        return sorted({a.outlet for a, _ in self._articles.values() if a.outlet})
+
     # Retriever
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         query_terms = set(tokenize(query))

@@ -46,6 +46,9 @@ class SeedSource:
         path = SEEDS / f"{article_id}.txt"
         return path.read_bytes().decode("utf-8") if path.exists() else None
 
+    def outlets(self) -> list[str]:
+        return ["Test Outlet"]
+
 
 class NoRetriever:
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:

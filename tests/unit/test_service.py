@@ -24,6 +24,9 @@ class Source:
     def article_text(self, article_id: str) -> str | None:
         return TEXT
 
+    def outlets(self) -> list[str]:
+        return ["Outlet"]
+
 
 class Retriever:
     def __init__(self) -> None:
@@ -38,8 +41,12 @@ class ScriptedAnswerer:
     name = "scripted"
     model = "script-1"
 
-    def __init__(self, pieces: Sequence[str], error: Exception | None = None,
-                 gate: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        pieces: Sequence[str],
+        error: Exception | None = None,
+        gate: threading.Event | None = None,
+    ) -> None:
         self.pieces, self.error, self.gate = pieces, error, gate
 
     def stream(self, question, hits, source, history=()) -> Iterator[Event]:  # type: ignore[no-untyped-def]
@@ -51,8 +58,9 @@ class ScriptedAnswerer:
 
 
 def make(answerer: ScriptedAnswerer, retriever: Retriever | None = None) -> Assistant:
-    return Assistant(load_settings(), retriever=retriever or Retriever(), source=Source(),
-                     answerer=answerer)
+    return Assistant(
+        load_settings(), retriever=retriever or Retriever(), source=Source(), answerer=answerer
+    )
 
 
 def test_events_arrive_in_order_and_done_carries_evidence_and_timings() -> None:
@@ -122,3 +130,22 @@ def test_citation_events_pass_through() -> None:
 
     events = list(make(Citing([])).stream("q?"))
     assert any(isinstance(e, CitationAdded) for e in events)
+
+
+def test_a_question_naming_one_outlet_is_answered_from_it() -> None:
+    class Recording(Retriever):
+        def __init__(self) -> None:
+            super().__init__()
+            self.filters: list[Filters | None] = []
+
+        def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+            self.filters.append(filters)
+            return super().retrieve(query, k, filters)
+
+    retriever = Recording()
+    make(ScriptedAnswerer(["x"]), retriever).ask("What did the Outlet editorial say?")
+    assert retriever.filters == [Filters(outlets=("Outlet",))]
+    make(ScriptedAnswerer(["x"]), retriever).ask(
+        "What did the Outlet say?", filters=Filters(since="2024-01-01")
+    )
+    assert retriever.filters[-1] == Filters(since="2024-01-01")
