@@ -101,20 +101,22 @@ class MiniLMOnnxEmbedder:
         threads: int | None = None,
         batch_size: int | None = None,
         sort_by_length: bool = True,
+        spin: bool = True,
     ) -> None:
         self._models_dir = settings.models_dir
         self.batch_size = batch_size or settings.embedding.batch_size
         self.threads = threads or os.cpu_count() or 1
         self.sort_by_length = sort_by_length
+        self.spin = spin  # threads busy-wait between ops: faster alone, wasteful on a busy CPU
         self._session: Any = None
         self._tokenizer: Any = None
 
     @staticmethod
     def needs_conversion(settings: Settings) -> bool:
         """True when the first embedding will build the ONNX file (about a second)."""
-        from assistant.retrieval.onnx_minilm import onnx_path
+        from assistant.retrieval.onnx_minilm import is_converted, onnx_path
 
-        return not onnx_path(settings.models_dir).exists()
+        return not is_converted(onnx_path(settings.models_dir))
 
     def prepare(self) -> None:
         """Load the tokenizer and the session now (converting if needed), not on first use."""
@@ -171,13 +173,13 @@ class MiniLMOnnxEmbedder:
 
     def _ensure_session(self) -> Any:
         if self._session is None:
-            from assistant.retrieval.onnx_minilm import ensure_onnx
+            from assistant.retrieval.onnx_minilm import ensure_onnx, remove
 
             path = ensure_onnx(self._models_dir)
             try:
                 self._session = self._open(path)
-            except Exception:  # a damaged cache file: rebuild it once
-                path.unlink(missing_ok=True)
+            except Exception:  # damaged cache files: rebuild them once
+                remove(path)
                 self._session = self._open(ensure_onnx(self._models_dir))
         return self._session
 
@@ -189,6 +191,8 @@ class MiniLMOnnxEmbedder:
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        if not self.spin:
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 

@@ -3,10 +3,10 @@
 The graph is written by hand with ``onnx.helper`` because importing torch costs seconds and
 exporting transformers' BertModel gave wrong outputs. Its one output is the sentence
 embedding: BERT, mean pooling over the attention mask and L2 normalisation, as
-sentence-transformers computes it. The file lands in the models dir under a name that
-carries a digest of the weights and ``GRAPH_VERSION``, so a new package or a new graph
-never reuses a stale file; it is written to a temp file and renamed, so racing processes
-both end with a complete file.
+sentence-transformers computes it. The files (graph, and weights in ``.data`` beside it)
+land in the models dir under a name that carries a digest of the weights and
+``GRAPH_VERSION``, so a new package or a new graph never reuses a stale file; each is
+written to a temp file and renamed, so racing processes both end with complete files.
 """
 
 from __future__ import annotations
@@ -94,26 +94,65 @@ def _weights_digest(weights: Path, models_dir: Path) -> str:
     return digest
 
 
+def data_path(path: Path) -> Path:
+    """The weights beside the graph: separate and page-aligned, they load about twice as fast."""
+    return path.with_name(path.name + ".data")
+
+
+def is_converted(path: Path) -> bool:
+    return path.exists() and data_path(path).exists()
+
+
 def ensure_onnx(models_dir: Path, model_dir: Path | None = None) -> Path:
     """The converted file, converting first when it is missing."""
     path = onnx_path(models_dir, model_dir)
-    if not path.exists():
+    if not is_converted(path):
         convert(model_dir or source_dir(), path)
     return path
 
 
+def remove(path: Path) -> None:
+    """Drop a converted model (graph and weights), e.g. when it cannot be loaded."""
+    path.unlink(missing_ok=True)
+    data_path(path).unlink(missing_ok=True)
+
+
 def convert(model_dir: Path, dest: Path) -> None:
-    """Build the graph from ``model_dir`` and write it atomically to ``dest``."""
+    """Build the graph from ``model_dir`` and write it to ``dest`` and its ``.data`` file.
+
+    The weights go first and the graph last, each through a temp file and a rename, so a
+    graph file never exists without its weights; racing writers write identical bytes.
+    """
     import onnx
     from safetensors.numpy import load_file
 
     weights = load_file(str(model_dir / "model.safetensors"))
     model = build_model(weights, BertConfig.from_dir(model_dir))
     onnx.checker.check_model(model)
+    blob = _externalise(model, data_path(dest).name)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(data_path(dest), blob)
     _atomic_write(dest, model.SerializeToString())
     # Record the digest for the next start-up now that the directory exists.
     _weights_digest(model_dir / "model.safetensors", dest.parent)
+
+
+def _externalise(model: onnx.ModelProto, location: str, align: int = 4096) -> bytes:
+    """Move large initializers into one blob at page-aligned offsets; return the blob."""
+    from onnx import TensorProto
+    from onnx.external_data_helper import set_external_data
+
+    blob = bytearray()
+    for tensor in model.graph.initializer:
+        if len(tensor.raw_data) < 1024:
+            continue
+        blob.extend(b"\0" * (-len(blob) % align))
+        offset = len(blob)
+        blob.extend(tensor.raw_data)
+        set_external_data(tensor, location, offset=offset, length=len(tensor.raw_data))
+        tensor.ClearField("raw_data")
+        tensor.data_location = TensorProto.EXTERNAL
+    return bytes(blob)
 
 
 def _atomic_write(dest: Path, data: bytes) -> None:
