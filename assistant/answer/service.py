@@ -72,6 +72,7 @@ class Assistant:
         self.answerer = answerer
         self.rewriter = rewriter or make_rewriter(settings, None)
         self.info = info or IndexInfo()
+        self._outlets: list[str] | None = None
 
     @classmethod
     def from_settings(
@@ -144,7 +145,9 @@ class Assistant:
         """A question that names one outlet is answered from that outlet's articles when they
         have anything on it; explicit filters always win."""
         if filters is None or filters.is_empty():
-            outlet = named_outlet(question, self.source.outlets())
+            if self._outlets is None:  # once per process: a scan of the catalog otherwise
+                self._outlets = self.source.outlets()
+            outlet = named_outlet(question, self._outlets)
             if outlet:
                 hits = self.retriever.retrieve(question, k, Filters(outlets=(outlet,)))
                 if hits:

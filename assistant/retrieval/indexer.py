@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from assistant.ingest.prepare import Prepared
+    from assistant.types import Chunk
 
 Progress = Callable[[int, int, str], None]
 """``progress(files_done, files_total, current_file_name)``."""
@@ -263,17 +264,24 @@ class _Run:
                 self.report.updated += 1
 
     def _rebuild_bm25(self) -> None:
-        """Rebuild from what Chroma holds, keeping only chunks of catalogued versions."""
+        """Rebuild from what Chroma holds, keeping only chunks of catalogued versions.
+
+        Chunks stream from Chroma into ``bm25.build`` (holding them all cost ~5 KB a chunk);
+        orphans are deleted after the pass, not during it, so the paging stays valid.
+        """
         known = self.catalog.hashes()
-        records, orphans = [], set()
-        for chunk, digest in self.store.iter_chunks():
-            if chunk.article_id not in known:
-                orphans.add(chunk.article_id)
-            elif known[chunk.article_id] == digest:
-                records.append((chunk, digest))
+        orphans: set[str] = set()
+
+        def current() -> Iterator[tuple[Chunk, str]]:
+            for chunk, digest in self.store.iter_chunks():
+                if chunk.article_id not in known:
+                    orphans.add(chunk.article_id)
+                elif known[chunk.article_id] == digest:
+                    yield chunk, digest
+
+        bm25.build(self.settings.bm25_dir, current())
         for article_id in sorted(orphans):
             self.store.delete_article(article_id)
-        bm25.build(self.settings.bm25_dir, records)
         self.catalog.mark_bm25_dirty(False)
         self.report.bm25_rebuilt = True
 
