@@ -299,7 +299,7 @@ class _Server:
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
-                pass
+                return
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
