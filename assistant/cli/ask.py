@@ -96,14 +96,14 @@ def run_ask(
     question = clean_question(question, settings.answer.max_question_chars)
     store, session_id, history = _open_session(settings, session)
     assistant = Assistant.from_settings(settings, on_status=status)
-    streamed = False
+    shown = ""
     for event in assistant.stream(question, history, filters=filters, k=k):
         if isinstance(event, TextDelta) and not as_json:
             sys.stdout.write(event.text)
             sys.stdout.flush()
-            streamed = True
+            shown += event.text
         elif isinstance(event, Failed):
-            if streamed:
+            if shown:
                 sys.stdout.write("\n")
             raise fail(event.message, event.exit_code)
         elif isinstance(event, Done):
@@ -116,7 +116,8 @@ def run_ask(
                     data["session_id"] = session_id
                 print(json.dumps(data, ensure_ascii=False, indent=2))
             else:
-                _print_sources(answer, streamed, session_id)
+                _print_answer(answer, shown)
+                _print_sources(answer, session_id)
 
 
 def _open_session(settings: Any, session: str) -> tuple[Any, str, list[Any]]:
@@ -133,10 +134,25 @@ def _open_session(settings: Any, session: str) -> tuple[Any, str, list[Any]]:
     return store, found.id, store.history(found.id)
 
 
-def _print_sources(answer: Any, streamed: bool, session_id: str) -> None:
-    if not streamed:
+def _print_answer(answer: Any, shown: str) -> None:
+    """Streamed text is what a model wrote before its quotes were checked; when the checked
+    answer differs, say so rather than leave unchecked words standing as the answer."""
+    final = answer.text.strip()
+    if not shown.strip():
         sys.stdout.write(answer.text)
+    elif shown.strip() != final:
+        if shown.rstrip().endswith(final):
+            print(
+                "\n\nNote: the model's own words above the quoted answer could not be checked "
+                "against the articles and are withdrawn.",
+                end="",
+            )
+        else:
+            print(f"\n\nChecked against the articles, the answer reads:\n{answer.text}", end="")
     print()
+
+
+def _print_sources(answer: Any, session_id: str) -> None:
     for note in answer.notes:
         print(f"Note: {note}")
     if answer.unverified:

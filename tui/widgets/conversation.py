@@ -119,7 +119,10 @@ class AnswerBox(Vertical):
             body = answer.refusal_reason or "No answer found in the articles."
         if answer.stopped and not body:
             body = "(stopped before any text)"
-        self.query_one(".answer-text", Static).update(answer_text(body, answer.stopped))
+        shown = answer_text(body, answer.stopped)
+        for note in _notes(answer):
+            shown.append(f"\n{note}", style="italic dim")
+        self.query_one(".answer-text", Static).update(shown)
         for citation in answer.citations:
             self.add_citation(citation)
         self.set_state("")
@@ -142,3 +145,14 @@ class Conversation(VerticalScroll):
 
     def clear(self) -> None:
         self.remove_children()
+
+
+def _notes(answer: Answer) -> list[str]:
+    """What the reader must know about how the answer was checked: fallbacks, dropped quotes."""
+    notes = [f"Note: {n}" for n in answer.notes]
+    if answer.unverified:
+        notes.append(
+            f"Note: {len(answer.unverified)} quote(s) the model gave could not be found in the "
+            "articles and were dropped."
+        )
+    return notes
