@@ -45,9 +45,16 @@ class Pool:
 
     items: list[Candidate] = field(default_factory=list)
     sentences: dict[str, list[str]] = field(default_factory=dict)
+    _joined: dict[str, str] = field(default_factory=dict)
 
     def article_texts(self) -> dict[str, str]:
-        return {aid: " ".join(s) for aid, s in self.sentences.items()}
+        return {aid: self.article(aid) for aid in self.sentences}
+
+    def article(self, article_id: str) -> str:
+        """The article's sentences, normalised and joined (cached)."""
+        if article_id not in self._joined:
+            self._joined[article_id] = " ".join(self.sentences[article_id])
+        return self._joined[article_id]
 
     def window(self, c: Candidate, after: int, before: int | None = None) -> str:
         """The normalised text from ``before`` (default ``after``) sentences ahead of ``c``
@@ -55,6 +62,11 @@ class Pool:
         spans = self.sentences[c.article_id]
         lo = max(0, c.first - (after if before is None else before))
         return " ".join(spans[lo : c.last + after + 1])
+
+
+    def previous(self, c: Candidate) -> str:
+        """The sentence just before ``c`` (empty at the start of the article)."""
+        return self.sentences[c.article_id][c.first - 1] if c.first > 0 else ""
 
 
 def candidates(hits: Sequence[Hit], source: ArticleSource) -> Pool:

@@ -24,6 +24,8 @@ from assistant.answer.text import (
     Query,
     analyse,
     mentions,
+    normalize,
+    speaks,
     stem,
     term_set,
     words,
@@ -36,6 +38,7 @@ NEAR = 1  # sentences either side in which the question's main name must occur
 SAME_PASSAGE = 6  # sentences either side in which its other names must occur
 MIN_COVERAGE = 0.45  # share of the question's weighted words the best quote must hold
 MIN_CONTENT = 0.3  # ...and of its words other than names: a name alone answers nothing
+ATTRIBUTED = 0.15  # bonus when the question's speaker is the subject of the speech verb
 PAIR_PENALTY = 0.9  # a two-sentence quote must earn its length
 _ANSWER_CUES = {
     "where": re.compile(r"\b(?:in|at|to)\s+[A-Z]"),
@@ -114,6 +117,10 @@ class ExtractiveAnswerer:
         for c in grounded:  # the names are nearby ("..., he added."): credit them
             c.terms = c.terms | named
         _score(query, pool.items)
+        if query.speaker:  # the person asked about is the one speaking, not merely nearby
+            for c in grounded:
+                if speaks(c.text, query.speaker, before=pool.previous(c)):
+                    c.score += ATTRIBUTED
         if _ROLE_QUESTION.match(query.text) and query.names:
             _favour_roles(query.names[0], grounded)
         best = max(grounded, key=lambda c: c.score)
@@ -227,22 +234,26 @@ def _grounded(query: Query, c: Candidate, pool: Pool) -> bool:
     asked for sits next to what is counted."""
     near = pool.window(c, NEAR)
     passage = pool.window(c, SAME_PASSAGE)
+    article = pool.article(c.article_id)
     main, *others = query.names or [""]
-    if main and not mentions(near, main):
+    if main and not mentions(near, main, article):
         return False
-    if not all(mentions(passage, name) for name in others):
+    if not all(mentions(passage, name, article) for name in others):
         return False
     if not all(_has_number(passage, n) for n in query.numbers):
         return False
-    return _speaks(query, c, pool.window(c, 0, before=1)) and _counts(query, c)
+    return _speaks(query, c, pool.previous(c), article) and _counts(query, c)
 
 
-def _speaks(query: Query, c: Candidate, with_previous: str) -> bool:
+def _speaks(query: Query, c: Candidate, previous: str, article: str) -> bool:
     """"What did X say…" needs X speaking: a speech cue in the quote and X named in it or in
     the sentence before ("…, he added.")."""
     if not query.speaker or not SPEECH_VERBS & {stem(w) for w in words(query.text)}:
         return True
-    return SPEECH_CUES.search(c.text) is not None and mentions(with_previous, query.speaker)
+    return SPEECH_CUES.search(c.text) is not None and (
+        mentions(normalize(c.text), query.speaker, article)
+        or mentions(previous, query.speaker, article)
+    )
 
 
 def _counts(query: Query, c: Candidate) -> bool:

@@ -76,16 +76,34 @@ SPEECH_VERBS = frozenset(
     respond reply answer announce argue insist mention express remark comment suggest
     explain emphasize emphasise propose pledge vow""".split()
 )
-SPEECH_CUES = re.compile(
-    r"\b(?:said|says|say|told|tells|noted|notes|added|adds|stressed|urged|warned|called|"
+_SPEECH = (
+    r"(?:said|says|say|told|tells|noted|notes|added|adds|stressed|urged|warned|called|"
     r"criticized|criticised|claimed|described|asked|responded|replied|announced|argued|"
     r"insisted|mentioned|expressed|remarked|commented|suggested|explained|emphasized|"
     r"proposed|pledged|vowed|according to|speaking|saying|calling|noting|adding|"
     r"stressing|urging|warning|criticizing|mentioning|hopes?|hoped|wants?|wanted|believes?|"
     r"believed|opined|elaborated|reiterated|pointed out|agreed|welcomed|expects?|"
-    r"demanded|requested|accused)\b",
-    re.IGNORECASE,
+    r"demanded|requested|accused)"
 )
+SPEECH_CUES = re.compile(rf"\b{_SPEECH}\b", re.IGNORECASE)
+
+
+def speaks(text: str, speaker: str, before: str = "") -> bool:
+    """Whether ``speaker`` is the one speaking in ``text``: named right before or after a
+    speech verb ("Kerry said", "said Wang", "Yang Jiechi hopes"), or a pronoun speaks
+    ("…, he added.") and ``before`` — the preceding sentence — names the speaker."""
+    for key in name_keys(speaker):
+        name = re.escape(key)
+        near = (
+            rf"\b{name}\b[\w\s,.'’()-]{{0,80}}?\b{_SPEECH}\b"
+            rf"|\b{_SPEECH}\s+(?:[\w.'’-]+\s+){{0,3}}{name}\b"
+        )
+        for m in re.finditer(near, text, re.IGNORECASE):
+            start = m.start() + m.group(0).lower().find(key)
+            if text[start].isupper():
+                return True
+    pronoun = re.search(rf"\b(?:he|she|they)\s+(?:also\s+)?{_SPEECH}\b", text, re.IGNORECASE)
+    return pronoun is not None and mentions(before, speaker)
 
 
 def stem(word: str) -> str:
@@ -97,6 +115,7 @@ def stem(word: str) -> str:
         return IRREGULAR[w]
     for suffix, keep in (
         ("ational", 5),
+        ("ship", 4),
         ("ation", 4),
         ("ities", 4),
         ("ness", 4),
@@ -115,6 +134,8 @@ def stem(word: str) -> str:
             break
     if len(w) > 5 and w.endswith("e"):
         w = w[:-1]
+    if len(w) > 6 and w.endswith("at"):  # cooperat(e) ~ cooper(ation)
+        w = w[:-2]
     return w
 
 
@@ -302,14 +323,24 @@ def name_keys(name: str) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def mentions(text: str, name: str) -> bool:
+def mentions(text: str, name: str, article: str | None = None) -> bool:
     """Whether normalised ``text`` names ``name`` by any of its keys, capitalised as a name
-    is ("Price" the spokesman, not "the heaviest price")."""
+    is ("Price" the spokesman, not "the heaviest price"). Given the whole ``article``, a bare
+    surname counts only where the article names that person in full: "Wang" is Wang Yi in an
+    article about Wang Yi, not Wang Qishan."""
+    keys = name_keys(name)
+    if article is not None and len(keys) == 3:
+        full, given, _surname = keys
+        if not (_has_key(article, full) or _has_key(article, given)):
+            keys = [full, given]
+    return any(_has_key(text, key) for key in keys)
+
+
+def _has_key(text: str, key: str) -> bool:
     lowered = text.lower()
-    for key in name_keys(name):
-        for m in re.finditer(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", lowered):
-            if text[m.start()].isupper() or text[m.start()].isdigit():
-                return True
+    for m in re.finditer(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", lowered):
+        if text[m.start()].isupper() or text[m.start()].isdigit():
+            return True
     return False
 
 
