@@ -231,7 +231,7 @@ def _flush(run: list[str], found: list[str]) -> None:
         tokens.pop(0)
     if not tokens or all(_is_alias(t) for t in tokens):
         return
-    phrase = " ".join(tokens)
+    phrase = re.sub(r"['’]s$", "", " ".join(tokens))
     if phrase not in found:
         found.append(phrase)
 
