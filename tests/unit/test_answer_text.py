@@ -22,6 +22,7 @@ def test_names_skip_months_country_aliases_and_outlets() -> None:
     )
     assert found == ["Xi Jinping", "Antony Blinken"]
     assert names("How did Lü Xiang describe the ties?") == ["Lü Xiang"]
+    assert names("How does the article on Ned Price's remarks read?") == ["Ned Price"]
 
 
 def test_person_names_drop_titles_and_possessives() -> None:
