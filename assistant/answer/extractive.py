@@ -304,7 +304,7 @@ def _favour_roles(name: str, pool: list[Candidate]) -> None:
             continue
         c.terms = c.terms | {"@role"}
         c.coverage = c.content = 1.0
-        c.score = 1.0 + 0.03 / c.hit.rank
+        c.score = 2.0 + 0.03 / c.hit.rank  # above any score a word match can reach
 
 
 def _select(best: Candidate, pool: list[Candidate], limit: int) -> list[Candidate]:

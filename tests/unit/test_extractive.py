@@ -78,3 +78,18 @@ def test_quotes_are_not_near_duplicates(index: MemoryIndex) -> None:
 def test_is_deterministic(index: MemoryIndex) -> None:
     q = "What did Lavrov's visit coordinate?"
     assert ask(index, q).to_dict() == ask(index, q).to_dict()
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("Who is Wang Yi?", "Foreign Minister Wang Yi"),
+        ("Where does Lü Xiang work?", "research fellow"),
+    ],
+)
+def test_who_is_questions_quote_the_persons_title(
+    index: MemoryIndex, question: str, title: str
+) -> None:
+    answer = ask(index, question)
+    assert not answer.refused
+    assert title in answer.citations[0].quote
