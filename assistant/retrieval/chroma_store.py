@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -152,6 +153,24 @@ class ChromaStore:
     def count(self) -> int:
         col = self.collection()
         return 0 if col is None else col.count()
+
+    def warm_up(self) -> threading.Thread | None:
+        """Load the vector index in the background while the caller loads its embedder: the
+        first query of a process otherwise waits for it (about 0.2 s at 100k chunks)."""
+        col = self.collection()
+        dim = int((col.metadata or {}).get(DIM_KEY, 0)) if col is not None else 0
+        if col is None or dim <= 0:
+            return None
+
+        probe: list[float] = [0.0] * (dim - 1) + [1.0]
+
+        def load() -> None:
+            with contextlib.suppress(Exception):  # only a head start; the real query reports
+                col.query(query_embeddings=probe, n_results=1, include=[])
+
+        thread = threading.Thread(target=load, name="chroma-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def query(
         self, embedding: np.ndarray, n: int, filters: Filters | None = None

@@ -53,6 +53,7 @@ class HybridRetriever:
         self.embedder = embedder
         self.catalog = catalog
         self.settings = settings
+        store.warm_up()
 
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         if k <= 0 or not query.strip():
