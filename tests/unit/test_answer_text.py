@@ -55,3 +55,4 @@ def test_stems_join_word_families() -> None:
     assert stem("cooperation") == stem("cooperate")
     assert stem("friendship") == stem("friendly")
     assert stem("met") == stem("meeting") == "meet"
+    assert stem("talk") == stem("spoken") == stem("phone") == "speak"
