@@ -21,17 +21,11 @@ from langchain_core.language_models.fake_chat_models import (
 )
 
 from assistant.answer.events import CitationAdded, Done, Event, TextDelta
-from assistant.answer.llm import (
-    FALLBACK_NOTE,
-    NO_QUOTE_REASON,
-    JsonAnswerFilter,
-    LLMAnswerer,
-    ProseFilter,
-    parse_reply,
-)
+from assistant.answer.llm import FALLBACK_NOTE, NO_QUOTE_REASON, LLMAnswerer
 from assistant.answer.llm_rewrite import LLMRewriter, clean_rewrite
 from assistant.answer.models import LangChainChatModel, Message, make_chat_model
 from assistant.answer.openai_model import make_openai_model
+from assistant.answer.reply_format import JsonAnswerFilter, ProseFilter, parse_reply
 from assistant.errors import EndpointError
 from assistant.prompts import load_prompts
 from assistant.retrieval.base import ArticleSource
