@@ -201,8 +201,8 @@ def app(monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
     eval_cli.register(application)
 
     @application.command("noop", hidden=True)
-    def noop() -> None:  # a second command keeps typer from collapsing into one
-        pass
+    def noop() -> None:
+        """A second command keeps typer from collapsing the app into its one command."""
 
     application.built = built  # type: ignore[attr-defined]
     return application
