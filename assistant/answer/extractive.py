@@ -30,6 +30,8 @@ from assistant.answer.text import (
     term_set,
     words,
 )
+from assistant.ingest.layout import date_line
+from assistant.ingest.loaders import kind_of
 from assistant.retrieval.base import ArticleSource
 from assistant.settings import Settings
 from assistant.types import Answer, Citation, Hit, Turn
@@ -70,9 +72,6 @@ _DATE_QUESTION = re.compile(
     r"\b(?:when|what date|which date|what day)\b.*\b(?:published|updated|posted|dated|written|"
     r"released|issued)\b",
     re.IGNORECASE,
-)
-_DATE_LINE = re.compile(
-    r"^[^\n]*\b(?:Published|Updated|Posted|Date)\s*:[^\n]*$", re.IGNORECASE | re.MULTILINE
 )
 
 
@@ -154,10 +153,10 @@ class ExtractiveAnswerer:
         ranked = sorted(hits, key=fit)
         for hit in ranked[:1]:
             text = source.article_text(hit.chunk.article_id) or ""
-            line = _DATE_LINE.search(text)
+            line = date_line(text, kind_of(hit.chunk.article_id))
             if line is None:
                 return self._refuse(question, "The article found does not carry a date line.")
-            quote = Candidate.from_span(hit, text, line.start(), line.end())
+            quote = Candidate.from_span(hit, text, line.start, line.end)
             answer = self._compose(question, [quote])
             answer.text = f"{_label(hit)} is dated as follows: “{quote.text}” [1]"
             return answer

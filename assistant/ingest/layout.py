@@ -165,6 +165,15 @@ def date_labels(text: str) -> list[tuple[str, str]]:
     return found
 
 
+def date_line(text: str, kind: str) -> Line | None:
+    """The metadata or byline line that states the article's dates, as metadata reads it."""
+    layout = analyse(text, kind)
+    for line, role in zip(layout.lines, layout.roles, strict=True):
+        if role in (METADATA, BYLINE) and date_labels(line.text):
+            return line
+    return None
+
+
 def _hard_wrapped(lines: list[Line]) -> bool:
     """Whether paragraphs are wrapped over short lines; if not, every line is a paragraph."""
     return bool(lines) and max(len(line.text) for line in lines) <= _WRAP_WIDTH

@@ -93,3 +93,11 @@ def test_who_is_questions_quote_the_persons_title(
     answer = ask(index, question)
     assert not answer.refused
     assert title in answer.citations[0].quote
+
+
+def test_publication_date_questions_quote_the_articles_date_line(index: MemoryIndex) -> None:
+    answer = ask(index, "When was the China Daily editorial on Lavrov's visit to China updated?")
+    assert (
+        answer.citations[0].quote
+        == "By China Daily editorial | chinawatch.cn | Updated: 2021-12-01 09:05"
+    )
