@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 import typer
 
 from assistant.cli._common import user_errors
 from assistant.errors import InputError
-from assistant.sessions.export import answer_markdown, export_session
-from assistant.sessions.store import SessionStore
 from assistant.settings import load_settings
+
+if TYPE_CHECKING:  # the store loads only for `sessions` commands, not on every `ask`
+    from assistant.sessions.store import SessionStore
 
 
 def _store() -> SessionStore:
+    from assistant.sessions.store import SessionStore
+
     return SessionStore(load_settings().sessions_db)
 
 
@@ -56,6 +59,8 @@ def register(app: typer.Typer) -> None:
             if m.role == "user":
                 print(f"\n> {m.content}\n")
             elif m.answer is not None:
+                from assistant.sessions.export import answer_markdown
+
                 print(answer_markdown(m.answer))
 
     @sessions.command("export")
@@ -70,6 +75,8 @@ def register(app: typer.Typer) -> None:
         with user_errors():
             if fmt not in ("md", "json"):
                 raise InputError(f"unknown format '{fmt}'; use md or json")
+            from assistant.sessions.export import export_session
+
             _, text = export_session(_store(), session_id, cast(Literal["md", "json"], fmt))
             if not output:
                 sys.stdout.write(text)
