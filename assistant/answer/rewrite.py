@@ -51,10 +51,6 @@ def _subject(turn: Turn) -> str:
     return found[0] if found else ""
 
 
-def _has_own_subject(question: str) -> bool:
-    return bool(names(question[1:] if question else question))
-
-
 class CarryOverRewriter:
     """Deterministic follow-up rewriting for the extractive backend."""
 
@@ -68,7 +64,7 @@ class CarryOverRewriter:
         words = re.findall(r"[A-Za-z’']+", question.lower())
         if any(w in _PERSON_PRONOUNS for w in words):
             return _replace_person_pronoun(question, subject)
-        if any(w in _THING_PRONOUNS for w in words) or not _has_own_subject(question):
+        if any(w in _THING_PRONOUNS for w in words) or not names(question):
             context = previous.standalone or previous.question
             return f"{question} (context: {context.rstrip('?')})"
         return question
