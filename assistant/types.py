@@ -144,12 +144,43 @@ class Citation:
     outlet: str = ""
     published: str = ""
     chunk_id: str = ""
+    updated: str = ""
+    url: str = ""
+    date_kind: str = ""
+    date_label: str = ""
+    speaker: str = ""
 
     def label(self) -> str:
         outlet = self.outlet or "unknown outlet"
         title = self.title or self.article_id
-        date = self.published[:10] if self.published else "undated"
-        return f'{outlet}, "{title}", {date}'
+        return f'{outlet}, "{title}", {self.date_text()}'
+
+    def date_text(self) -> str:
+        """How sure the date is, in words: the label ingest gave, else the stated date."""
+        if self.date_label:
+            return self.date_label
+        if self.published:
+            return self.published[:10]
+        if self.updated:
+            return f"updated {self.updated[:10]}; first publication date unknown"
+        return "undated"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """The short answer (a name, date, number, place) inside citation ``n``'s quote.
+
+    Located and verified like a quote: ``article_text[start:end] == text``.
+    """
+
+    text: str
+    citation: int
+    article_id: str
+    start: int
+    end: int
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -193,8 +224,14 @@ class Answer:
     model: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     stopped: bool = False
+    short_answer: Span | None = None
+    confidence: float | None = None
 
     SCHEMA_VERSION = 1
+
+    def inline_quotes(self) -> set[int]:
+        """Markers whose quote the answer text already shows: renderers print those once."""
+        return {c.n for c in self.citations if c.quote and c.quote in self.text}
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON of ``assistant ask --json``, documented in docs/answer-json.md."""
@@ -213,6 +250,8 @@ class Answer:
             "model": self.model,
             "timings": dict(self.timings),
             "stopped": self.stopped,
+            "short_answer": self.short_answer.to_dict() if self.short_answer else None,
+            "confidence": self.confidence,
         }
 
     @classmethod
@@ -231,4 +270,6 @@ class Answer:
             model=data.get("model", ""),
             timings=dict(data.get("timings", {})),
             stopped=bool(data.get("stopped", False)),
+            short_answer=Span(**data["short_answer"]) if data.get("short_answer") else None,
+            confidence=data.get("confidence"),
         )
