@@ -88,11 +88,16 @@ def chunk_id(article_id: str, index: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """Optional restrictions on retrieval. Dates are ISO ``YYYY-MM-DD``; bounds are inclusive."""
+    """Optional restrictions on retrieval. Dates are ISO ``YYYY-MM-DD``; bounds are inclusive.
+
+    ``as_of`` restricts nothing: it is "today" for a question's relative time words ("this
+    week", "latest"); empty means the newest article's date.
+    """
 
     outlets: tuple[str, ...] = ()
     since: str = ""
     until: str = ""
+    as_of: str = ""
 
     def is_empty(self) -> bool:
         return not (self.outlets or self.since or self.until)
