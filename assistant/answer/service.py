@@ -138,7 +138,7 @@ class Assistant:
             if isinstance(event, Done):
                 return event.answer
             if isinstance(event, Failed):
-                raise _error_from(event)
+                raise error_from(event)
         raise AssistantError("the answer stream ended without a result")
 
     def _retrieve(self, question: str, k: int, filters: Filters | None) -> list[Hit]:
@@ -209,7 +209,8 @@ def named_outlet(question: str, outlets: Sequence[str]) -> str:
     return named[0] if len(named) == 1 else ""
 
 
-def _error_from(event: Failed) -> AssistantError:
+def error_from(event: Failed) -> AssistantError:
+    """The AssistantError subclass a Failed event stands for (same kind, same exit code)."""
     from assistant import errors
 
     for cls in (

@@ -26,8 +26,17 @@ def register(app: typer.Typer) -> None:
         session: str = typer.Option(
             "", "--session", help='Continue a saved conversation by id, or "new" to start one.'
         ),
+        continue_: bool = typer.Option(
+            False, "--continue", "-c", help="Continue the most recently used conversation."
+        ),
         backend: str = typer.Option(
             "", "--backend", help="extractive (default, offline), openai or local."
+        ),
+        model: str = typer.Option(
+            "",
+            "--model",
+            "-m",
+            help="The model within the backend: a model name for openai, a GGUF path for local.",
         ),
         k: int = typer.Option(0, "--k", min=0, max=100, help="Passages to retrieve (0: settings)."),
         outlet: list[str] = typer.Option(
@@ -44,12 +53,13 @@ def register(app: typer.Typer) -> None:
         with user_errors():
             text = _read_question(question)
             filters = _filters(outlet, since, until)
-            overrides: dict[str, Any] = {"answer": {"backend": backend}} if backend else {}
+            if continue_ and session:
+                raise InputError("give either --continue or --session, not both")
             run_ask(
                 text,
                 as_json=as_json,
-                session=session,
-                overrides=overrides,
+                session="latest" if continue_ else session,
+                overrides=model_overrides(backend, model),
                 filters=filters,
                 k=k or None,
             )
@@ -79,6 +89,26 @@ def _filters(outlets: list[str], since: str, until: str) -> Any:
     return Filters(outlets=tuple(outlets), since=since, until=until)
 
 
+def model_overrides(backend: str, model: str) -> dict[str, Any]:
+    """Settings overrides for ``--backend`` and ``-m/--model`` (which names a model of the
+    backend in effect: the flag's, else the configured one)."""
+    overrides: dict[str, Any] = {"answer": {"backend": backend}} if backend else {}
+    if not model:
+        return overrides
+    from assistant.settings import load_settings
+
+    effective = backend or load_settings().answer.backend
+    if effective == "openai":
+        overrides["openai"] = {"model": model}
+    elif effective == "local":
+        overrides["local"] = {"model_path": model}
+    else:
+        raise InputError(
+            f"--model names a model of the openai or local backend; {effective} has none"
+        )
+    return overrides
+
+
 def run_ask(
     question: str,
     *,
@@ -90,14 +120,15 @@ def run_ask(
 ) -> None:
     from assistant.answer.events import Done, Failed, TextDelta
     from assistant.answer.service import Assistant, clean_question
+    from assistant.sessions.turn import run_turn
     from assistant.settings import load_settings
 
     settings = load_settings(**overrides)
     question = clean_question(question, settings.answer.max_question_chars)
-    store, session_id, history = _open_session(settings, session)
+    conversation = _open_conversation(settings, session)
     assistant = Assistant.from_settings(settings, on_status=status)
     shown = ""
-    for event in assistant.stream(question, history, filters=filters, k=k):
+    for event in run_turn(assistant, question, conversation, filters=filters, k=k):
         if isinstance(event, TextDelta) and not as_json:
             sys.stdout.write(event.text)
             sys.stdout.flush()
@@ -107,9 +138,7 @@ def run_ask(
                 sys.stdout.write("\n")
             raise fail(event.message, event.exit_code)
         elif isinstance(event, Done):
-            answer = event.answer
-            if store is not None and session_id:
-                store.add_exchange(session_id, question, answer)
+            answer, session_id = event.answer, conversation.session_id
             if as_json:
                 data = answer.to_dict()
                 if session_id:
@@ -120,18 +149,15 @@ def run_ask(
                 _print_sources(answer, session_id)
 
 
-def _open_session(settings: Any, session: str) -> tuple[Any, str, list[Any]]:
+def _open_conversation(settings: Any, session: str) -> Any:
+    """The session store loads only when a session is asked for."""
+    from assistant.sessions.turn import Conversation, open_conversation
+
     if not session:
-        return None, "", []
+        return Conversation()
     from assistant.sessions.store import SessionStore
 
-    store = SessionStore(settings.sessions_db)
-    if session == "new":
-        return store, store.create().id, []
-    found = store.get(session)
-    if found is None:
-        raise InputError(f"no saved session {session!r} (see `assistant sessions list`)")
-    return store, found.id, store.history(found.id)
+    return open_conversation(SessionStore(settings.sessions_db), session)
 
 
 def _print_answer(answer: Any, shown: str) -> None:

@@ -143,6 +143,23 @@ def test_sessions_carry_follow_ups(data_dir: Path) -> None:
     assert any("two-way and mutually beneficial" in c["quote"] for c in data["citations"])
 
 
+def test_continue_follows_up_on_the_latest_session(data_dir: Path) -> None:
+    first = run(data_dir, "--json", "--session", "new", "Who met John Kerry via video link?")
+    assert first.returncode == 0, first.stderr
+    session = json.loads(first.stdout)["session_id"]
+    second = run(data_dir, "--json", "-c", "What did he say such cooperation must be?")
+    assert second.returncode == 0, second.stderr
+    data = json.loads(second.stdout)
+    assert data["session_id"] == session
+    assert "Yang Jiechi" in data["standalone_question"]
+
+
+def test_model_flag_needs_a_backend_with_models(data_dir: Path) -> None:
+    out = run(data_dir, "-m", "gpt-4o", "Who met John Kerry?")
+    assert out.returncode == 2
+    assert "extractive has none" in out.stderr
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
