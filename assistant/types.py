@@ -23,6 +23,8 @@ class Article:
     updated: str = ""
     byline: str = ""
     content_hash: str = ""
+    url: str = ""
+    """Where it was fetched from (a web page, a feed entry, a dump's record); "" for files."""
 
     @property
     def date(self) -> str:

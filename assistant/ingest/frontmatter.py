@@ -1,7 +1,8 @@
-"""Metadata a person wrote down: a ``<file>.meta.yaml`` sidecar or YAML front matter in Markdown.
+"""Metadata a person wrote down: a ``<file>.meta.yaml`` sidecar or YAML front matter (.md, .txt).
 
 Both override what the text heuristics find. Known keys (and aliases) are title, outlet
-(publisher, source, site), published (date), updated (modified), byline (author, authors);
+(publisher, source, site), published (date), updated (modified), byline (author, authors),
+url (link);
 other keys are ignored. A key present with an empty value clears the field on purpose.
 """
 
@@ -33,6 +34,8 @@ _ALIASES = {
     "byline": "byline",
     "author": "byline",
     "authors": "byline",
+    "url": "url",
+    "link": "url",
 }
 _DATE_FIELDS = ("published", "updated")
 _OPENING = re.compile(r"\ufeff?---[ \t]*\r?\n")

@@ -35,6 +35,7 @@ BOILERPLATE = "boilerplate"
 SEPARATOR = "separator"
 HEADING = "heading"
 
+FRONT_MATTER_KINDS = frozenset({"md", "txt"})
 MAX_HEADING_WORDS = 20
 _MAX_TITLE_WORDS = 30
 _TITLE_WINDOW = 4
@@ -106,7 +107,7 @@ class Layout:
 
 def analyse(text: str, kind: str, title: str = "") -> Layout:
     """Roles for every non-blank line; ``title`` (from a sidecar, say) also marks its repeats."""
-    fm_end = _front_matter_end(text) if kind == "md" else 0
+    fm_end = _front_matter_end(text) if kind in FRONT_MATTER_KINDS else 0
     lines = split_lines(text, fm_end)
     if kind == "html" or not _hard_wrapped(lines):
         lines = split_lines(text, fm_end, one_line_paragraphs=True)
@@ -119,7 +120,21 @@ def analyse(text: str, kind: str, title: str = "") -> Layout:
         roles[at] = TITLE
     _mark_repeats(lines, roles, {norm(title), norm(text_title), norm(crumb_title)} - {""})
     _mark_headings(lines, roles)
+    if _lone_text_line(roles, at):
+        roles[at if at is not None else roles.index(HEADING)] = BODY
+        text_title = crumb_title
     return Layout(lines, roles, fm_end, text_title)
+
+
+def _lone_text_line(roles: list[str], title_at: int | None) -> bool:
+    """Whether the article's only text line was read as its title or a heading.
+
+    A one-paragraph article written on a single line heads nothing: it is the body.
+    """
+    if BODY in roles:
+        return False
+    shaped = [i for i, role in enumerate(roles) if role == HEADING or i == title_at]
+    return len(shaped) == 1
 
 
 def split_lines(text: str, start: int = 0, *, one_line_paragraphs: bool = False) -> list[Line]:

@@ -105,7 +105,7 @@ def load(path: Path, article_id: str, max_bytes: int) -> Document:
         text, meta = _html(path, data)
     else:
         text = _decode(path, data)
-        meta = _front_matter_meta(path, text) if kind == "md" else {}
+        meta = _front_matter_meta(path, text, strict=kind == "md") if kind != "html" else {}
     if sidecar is not None:
         meta.update(_sidecar_meta(path, sidecar))
     return Document(path, article_id, text, kind, digest.hexdigest(), meta)
@@ -205,9 +205,15 @@ def _sidecar_meta(path: Path, raw: bytes) -> dict[str, str]:
         raise LoadError(path, f"sidecar {sidecar_path(path).name}: {err}") from None
 
 
-def _front_matter_meta(path: Path, text: str) -> dict[str, str]:
+def _front_matter_meta(path: Path, text: str, *, strict: bool) -> dict[str, str]:
+    """A .txt that opens with ``---`` and no valid YAML is just text; a .md is refused."""
     try:
         found = front_matter(text)
+    except MetaError as err:
+        if not strict:
+            return {}
+        raise LoadError(path, str(err)) from None
+    try:
         return meta_fields(found[1]) if found else {}
     except MetaError as err:
         raise LoadError(path, str(err)) from None

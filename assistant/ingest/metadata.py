@@ -12,7 +12,7 @@ from assistant.ingest.layout import BYLINE, DATE_LABEL, METADATA, Layout, analys
 from assistant.ingest.loaders import Document
 from assistant.types import Article
 
-FIELDS = ("title", "outlet", "published", "updated", "byline")
+FIELDS = ("title", "outlet", "published", "updated", "byline", "url")
 
 _PUBLISHED = frozenset({"first published", "published", "posted", "date", "released"})
 _SOURCE = re.compile(r"^source\s*[:：]\s*(?P<value>\S.*)$", re.IGNORECASE)

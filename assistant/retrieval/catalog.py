@@ -35,9 +35,13 @@ MIGRATIONS: list[str] = [
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: where a fetched article came from (web page, feed entry, dump record)
+    """
+    ALTER TABLE articles ADD COLUMN url TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
-_ARTICLE_COLUMNS = "id, path, title, outlet, published, updated, byline, content_hash"
+_ARTICLE_COLUMNS = "id, path, title, outlet, published, updated, byline, content_hash, url"
 
 META_MODEL = "embedding_model"
 META_DIM = "embedding_dim"
@@ -141,12 +145,12 @@ class Catalog:
         with self._tx() as db:
             db.execute(
                 "INSERT OR REPLACE INTO articles (id, path, title, outlet, published, updated,"
-                " byline, content_hash, text, chunk_count, ingested_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " byline, content_hash, text, chunk_count, ingested_at, url)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     article.id, article.path, article.title, article.outlet,
                     article.published, article.updated, article.byline,
-                    article.content_hash, text, chunk_count, now,
+                    article.content_hash, text, chunk_count, now, article.url,
                 ),
             )  # fmt: skip
 
