@@ -70,21 +70,22 @@ def register(app: typer.Typer) -> None:
         output: str = typer.Option(
             "", "--output", "-o", help="Write to this file instead of standard output."
         ),
+        force: bool = typer.Option(
+            False, "--force", help="Replace the --output file if it exists."
+        ),
     ) -> None:
         """Export a session to Markdown or JSON, every citation with its offsets."""
         with user_errors():
             if fmt not in ("md", "json"):
                 raise InputError(f"unknown format '{fmt}'; use md or json")
-            from assistant.sessions.export import export_session
+            from assistant.sessions.export import export_session, write_export
 
             _, text = export_session(_store(), session_id, cast(Literal["md", "json"], fmt))
             if not output:
                 sys.stdout.write(text)
                 return
-            try:
-                Path(output).expanduser().write_text(text, encoding="utf-8")
-            except OSError as err:
-                raise InputError(f"cannot write {output}: {err.strerror or err}") from err
+            data_dir = load_settings().data_dir
+            write_export(Path(output).expanduser(), text, data_dir=data_dir, force=force)
         print(f"wrote {output}", file=sys.stderr)
 
     @sessions.command("delete")

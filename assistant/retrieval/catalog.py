@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.files import private_file
 from assistant.types import Article
 
 MIGRATIONS: list[str] = [
@@ -54,7 +55,7 @@ class Catalog:
     def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
         if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(path)
         elif not path.exists():
             raise FileNotFoundError(path)
         self._lock = threading.Lock()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import IndexMissingError, ModelMismatchError
+from assistant.files import private_dir
 from assistant.settings import Settings
 from assistant.types import Chunk, Filters
 
@@ -41,7 +42,8 @@ def make_client(settings: Settings) -> ClientAPI:
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     store = settings.store
     if store.mode == "embedded":
-        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
+        settings.chroma_dir.mkdir(exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
     token = store.token.get_secret_value()
     try:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.errors import ModelMismatchError, StoreBusyError
+from assistant.files import private_dir
 from assistant.retrieval import bm25
 from assistant.retrieval.catalog import META_DIM, META_MODEL, Catalog
 from assistant.retrieval.chroma_store import ChromaStore
@@ -82,8 +83,8 @@ class IngestReport:
 @contextmanager
 def ingest_lock(settings: Settings) -> Iterator[None]:
     """One ingest per data dir; a second one fails at once instead of queueing."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(settings.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    private_dir(settings.data_dir)
+    fd = os.open(settings.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -150,8 +151,9 @@ class _Run:
         if rebuild:
             self._reset()
         self._check_model()
-        files, errors = discover(list(paths))
+        found, errors = discover(list(paths))
         self.report.failed.extend(str(e) for e in errors)
+        files = [(Path(os.path.realpath(path)), article_id) for path, article_id in found]
         todo, gone = self._plan(files, prune)
         if todo or gone:
             self.catalog.mark_bm25_dirty(True)
@@ -219,7 +221,7 @@ class _Run:
         gone = [
             article_id
             for article_id, stored in sorted(paths.items())
-            if prune and article_id not in seen and not Path(stored).exists()
+            if prune and article_id not in seen and _missing(stored)
         ]
         return todo, gone
 
@@ -284,6 +286,13 @@ class _Run:
             self.store.delete_article(article_id)
         self.catalog.mark_bm25_dirty(False)
         self.report.bm25_rebuilt = True
+
+
+def _missing(stored: str) -> bool:
+    """Only an absolute path can be checked: rows from before paths were stored resolved
+    hold paths relative to some earlier working directory, and are kept until re-ingested."""
+    path = Path(stored)
+    return path.is_absolute() and not path.exists()
 
 
 def _empty(dim: int) -> np.ndarray:

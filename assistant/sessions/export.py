@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Literal
 
+from assistant.errors import InputError
+from assistant.files import atomic_write
 from assistant.sessions.store import Message, Session, SessionStore
 from assistant.types import Answer, Citation
 
@@ -19,6 +23,26 @@ def export_session(store: SessionStore, session_id: str, fmt: Format) -> tuple[S
     messages = store.messages(session.id)
     text = to_markdown(session, messages) if fmt == "md" else to_json(session, messages)
     return session, text
+
+
+def write_export(path: Path, text: str, *, data_dir: Path, force: bool = False) -> None:
+    """Write an export to ``path`` atomically, refusing to clobber.
+
+    An existing file needs ``force``; nothing inside the app's data dir (its databases, the
+    index), reached directly or through a symlink, is ever written.
+    """
+    target = Path(os.path.realpath(path))
+    home = Path(os.path.realpath(data_dir))
+    if target == home or home in target.parents:
+        raise InputError(f"refusing to write {path}: it is inside the app's data dir {home}")
+    if os.path.lexists(path) and not force:
+        raise InputError(f"{path} exists; pass --force to replace it")
+    if target.is_dir():
+        raise InputError(f"{path} is a folder")
+    try:
+        atomic_write(Path(path), text)
+    except OSError as err:
+        raise InputError(f"cannot write {path}: {err.strerror or err}") from err
 
 
 def default_filename(session: Session, fmt: Format) -> str:

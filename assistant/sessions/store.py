@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import InputError, StoreBusyError
+from assistant.files import private_file
 from assistant.types import Answer, Turn
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -87,7 +88,7 @@ class SessionStore:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except (OSError, sqlite3.Error) as err:
             raise StoreBusyError(f"cannot open the sessions store {self.path}: {err}") from err

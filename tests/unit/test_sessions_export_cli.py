@@ -10,6 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from assistant.cli import sessions as sessions_cli
+from assistant.errors import InputError
 from assistant.sessions.export import export_session, to_json, to_markdown
 from assistant.sessions.store import SessionStore
 from assistant.settings import load_settings
@@ -84,3 +85,49 @@ def test_cli_help_on_every_command(cli: typer.Typer) -> None:
     for cmd in ("list", "show", "export", "delete"):
         out = run(cli, ["sessions", cmd, "--help"])
         assert out.exit_code == 0 and len(out.stdout) > 100
+
+
+def test_export_refuses_existing_files_and_the_apps_own_databases(
+    store: SessionStore, cli: typer.Typer, tmp_path: Path
+) -> None:
+    s = store.create()
+    store.add_exchange(s.id, "Who met Kerry?", make_answer())
+    run = CliRunner().invoke
+    db = load_settings().sessions_db
+    before = db.read_bytes()
+    link = tmp_path / "innocent.json"
+    link.symlink_to(db)
+    for target in (db, link, db.parent / "new.json"):
+        for extra in ([], ["--force"]):
+            out = run(cli, ["sessions", "export", s.id, "-f", "json", "-o", str(target), *extra])
+            assert out.exit_code == 2 and "data dir" in out.stderr, (target, out.output)
+    assert db.read_bytes() == before and store.get(s.id) is not None
+    assert not (db.parent / "new.json").exists()
+
+    mine = tmp_path / "notes.md"
+    mine.write_text("keep me", encoding="utf-8")
+    out = run(cli, ["sessions", "export", s.id, "-o", str(mine)])
+    assert out.exit_code == 2 and "--force" in out.stderr
+    assert mine.read_text(encoding="utf-8") == "keep me"
+    out = run(cli, ["sessions", "export", s.id, "-o", str(mine), "--force"])
+    assert out.exit_code == 0, out.output
+    assert mine.read_text(encoding="utf-8") == export_session(store, s.id, "md")[1]
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_export_writes_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from assistant.sessions.export import write_export
+
+    target = tmp_path / "out.md"
+    target.write_text("old", encoding="utf-8")
+
+    def crash(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(InputError, match="No space left"):
+        write_export(target, "new text", data_dir=tmp_path / "data", force=True)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.md"]
