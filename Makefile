@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup setup-dev chat ask test test-unit lint eval bench snapshots system-deps clean
+.PHONY: setup setup-dev chat ask test test-unit lint eval realtimeqa bench snapshots system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test: setup-dev system-deps lint ## everything CI runs: lint, unit, integration,
 
 eval: setup                    ## score the seeds suite with the default backend
 	$(BIN)/assistant eval evals/seeds.yaml
+
+RTQA_DIR ?= ../shared/datasets/realtimeqa
+realtimeqa: setup              ## RealTime QA weeks → evals/realtimeqa/ suites (committed) + corpus/ (not)
+	$(BIN)/assistant eval import realtimeqa $(RTQA_DIR) --out evals/realtimeqa
 
 bench: setup-dev               ## run every benchmark; writes bench/RESULTS.md
 	$(BIN)/python bench/run_all.py

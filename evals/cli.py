@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperGroup
 
 from assistant.cli._common import fail, status, user_errors
 from evals.baseline import BaselineError, Comparison, compare, load_baseline
@@ -26,8 +27,56 @@ from evals.suite import Case, SuiteError, load_suites, select
 BACKENDS = ("extractive", "openai", "local")
 
 
+class _RunByDefault(TyperGroup):
+    """``assistant eval SUITES…`` runs suites; ``assistant eval import …`` converts datasets.
+
+    Anything that is not a subcommand's name goes to ``run``, so the short form keeps working.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's own click Context
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
 def register(app: typer.Typer) -> None:
-    app.command("eval")(eval_command)
+    group = typer.Typer(
+        cls=_RunByDefault,
+        help="Score eval suites (`assistant eval \\[run] SUITES…`) and import datasets as suites.",
+        no_args_is_help=True,
+    )
+    group.command("run")(eval_command)
+    importers = typer.Typer(help="Convert a public QA dataset into corpus folders and suites.")
+    importers.command("realtimeqa")(import_realtimeqa)
+    group.add_typer(importers, name="import")
+    app.add_typer(group, name="eval")
+
+
+def import_realtimeqa(
+    directory: Annotated[
+        Path, typer.Argument(help="The dataset folder (YYYYMMDD_qa.jsonl and _gcs.jsonl files).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Where corpus/W/ and suites go.")],
+    weeks: Annotated[
+        str, typer.Option("--weeks", help="Comma-separated weeks (YYYYMMDD); default all.")
+    ] = "",
+    suites_only: Annotated[
+        bool, typer.Option("--suites-only", help="Write the suites, not the corpus folders.")
+    ] = False,
+) -> None:
+    """RealTime QA weeks → OUT/corpus/W/*.md (front matter) and OUT/realtimeqa-W.yaml."""
+    from evals.importers.realtimeqa import ImportProblem, convert
+
+    chosen = [w.strip() for w in weeks.split(",") if w.strip()]
+    try:
+        done = convert(directory, out, chosen, write_corpus=not suites_only)
+    except ImportProblem as err:
+        raise fail(str(err), 2) from None
+    for week in done:
+        typer.echo(
+            f"{week.week} ({week.split}): {week.articles} articles, {week.answerable} answerable,"
+            f" {week.refusals} refusals → {week.suite}"
+        )
 
 
 def eval_command(

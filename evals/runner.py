@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from assistant.errors import AssistantError
 from assistant.retrieval.base import ArticleSource
-from assistant.types import Answer, Turn
+from assistant.types import Answer, Filters, Turn
 from evals import scorers
 from evals.results import CaseResult, RunReport, TurnResult, summarize_judge
 from evals.suite import Case, SuiteError, TurnSpec, check_against_corpus, load_suites, select
@@ -125,6 +125,8 @@ def _run_case(
     turns = []
     for n, spec in enumerate(case.turns):
         kwargs: dict[str, Any] = {"k": k} if k else {}
+        if spec.as_of:
+            kwargs["filters"] = Filters(as_of=spec.as_of)
         began = time.perf_counter()
         try:
             answer = assistant.ask(spec.question, history, **kwargs)

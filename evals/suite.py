@@ -6,9 +6,10 @@ silent skip, because a skipped case looks exactly like a passing one in a summar
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,11 @@ CASE_KEYS = {
     "tags",
     "turns",
     "note",
+    "as_of",
 }
-TURN_KEYS = {"question", "answerable", "answer_any", "sources", "evidence", "note"}
+TURN_KEYS = {"question", "answerable", "answer_any", "sources", "evidence", "note", "as_of"}
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,7 @@ class TurnSpec:
     sources: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     line: int = 0
+    as_of: str = ""  # ISO date: "today" for the question's relative time words
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +176,8 @@ class _Checker:
                 if key in item:
                     self.add(item.key_lines[key], label, f"'{key}' belongs to each turn")
             turns = self.turns(item, label)
+            default = self.date(item, "as_of", label)
+            turns = [t if t.as_of else replace(t, as_of=default) for t in turns]
         else:
             turn = self.turn(item, line, label)
             turns = [turn] if turn else []
@@ -233,6 +239,7 @@ class _Checker:
             sources=tuple(sources),
             evidence=tuple(evidence),
             line=line,
+            as_of=self.date(item, "as_of", label),
         )
 
     def keys(self, item: _Map, allowed: set[str], label: str) -> None:
@@ -246,6 +253,21 @@ class _Checker:
                     label,
                     f"unknown key '{key}' (known: {hint})",
                 )
+
+    def date(self, item: _Map, key: str, label: str) -> str:
+        """An ISO ``YYYY-MM-DD`` date (quoted or as YAML reads a bare date), or ""."""
+        if key not in item:
+            return ""
+        value = item[key]
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value.isoformat()
+        if isinstance(value, str) and _DATE.match(value.strip()):
+            try:
+                return dt.date.fromisoformat(value.strip()).isoformat()
+            except ValueError:
+                pass
+        self.add(item.key_lines[key], label, f"'{key}' must be a date like 2023-05-11")
+        return ""
 
     def text(self, item: _Map, key: str, label: str, *, required: bool) -> str:
         if key not in item:

@@ -1,0 +1,1 @@
+"""Converters from public QA datasets to this project's corpus folders and eval suites."""
