@@ -82,8 +82,10 @@ class RetrievalSettings(BaseModel):
 
 
 class AnswerSettings(BaseModel):
-    backend: Literal["extractive", "openai", "local"] = Field(
-        "extractive", description="Who writes the answer; extractive needs no model."
+    backend: Literal["extractive", "openai", "local", "top-passage"] = Field(
+        "extractive",
+        description="Who writes the answer; extractive needs no model. top-passage is the"
+        " baseline that quotes the first retrieved passage whole.",
     )
     max_quotes: int = Field(3, ge=1, le=10, description="Most quotes an extractive answer shows.")
     max_question_chars: int = Field(

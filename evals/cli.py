@@ -24,7 +24,7 @@ from evals.results import RunReport
 from evals.runner import JudgeLike, run_cases
 from evals.suite import Case, SuiteError, load_suites, select
 
-BACKENDS = ("extractive", "openai", "local")
+BACKENDS = ("extractive", "openai", "local", "top-passage")
 
 
 class _RunByDefault(TyperGroup):
@@ -82,7 +82,8 @@ def import_realtimeqa(
 def eval_command(
     suites: Annotated[list[Path], typer.Argument(help="Suite files (YAML lists of cases).")],
     backend: Annotated[
-        str | None, typer.Option(help="Answerer to evaluate: extractive, openai or local.")
+        str | None,
+        typer.Option(help="Answerer to evaluate: extractive, openai, local or top-passage."),
     ] = None,
     k: Annotated[
         int | None, typer.Option("--k", min=1, help="Passages retrieved per question.")

@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 
 def make_answerer(settings: Settings) -> tuple[Answerer, ChatModel | None]:
     """The answerer for ``settings.answer.backend`` and the chat model behind it, if any."""
+    if settings.answer.backend == "top-passage":
+        from assistant.answer.baseline import TopPassageAnswerer
+
+        return TopPassageAnswerer(), None
     extractive = ExtractiveAnswerer(settings)
     if settings.answer.backend == "extractive":
         return extractive, None

@@ -1,0 +1,72 @@
+"""The floor every answerer must beat: quote the top retrieved passage, whole and verbatim.
+
+It reads nothing of the question beyond what retrieval did, so an answerer's score above this
+one is what its own work adds. It refuses only when nothing was retrieved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from assistant.answer.events import CitationAdded, Done, Event, TextDelta
+from assistant.retrieval.base import ArticleSource
+from assistant.types import Answer, Citation, Hit, Turn
+
+NO_HITS = "No passage in the index matches the question."
+
+
+class TopPassageAnswerer:
+    """Backend ``top-passage``: the first retrieved passage verified against its article."""
+
+    name = "top-passage"
+    model = "top-passage"
+
+    def stream(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        source: ArticleSource,
+        history: Sequence[Turn] = (),
+    ) -> Iterator[Event]:
+        answer = self.answer(question, hits, source)
+        if answer.citations:
+            yield TextDelta(answer.text)
+            yield CitationAdded(answer.citations[0])
+        yield Done(answer)
+
+    def answer(self, question: str, hits: Sequence[Hit], source: ArticleSource) -> Answer:
+        for hit in sorted(hits, key=lambda h: h.rank):
+            chunk = hit.chunk
+            text = source.article_text(chunk.article_id)
+            if (
+                not chunk.text.strip()
+                or text is None
+                or text[chunk.start : chunk.end] != chunk.text
+            ):
+                continue
+            citation = Citation(
+                n=1,
+                quote=chunk.text,
+                article_id=chunk.article_id,
+                start=chunk.start,
+                end=chunk.end,
+                title=chunk.title,
+                outlet=chunk.outlet,
+                published=chunk.published,
+                chunk_id=chunk.id,
+            )
+            return Answer(
+                question=question,
+                text=f"“{chunk.text}” [1]",
+                citations=[citation],
+                backend=self.name,
+                model=self.model,
+            )
+        return Answer(
+            question=question,
+            text=f"The articles don't say. {NO_HITS}",
+            refused=True,
+            refusal_reason=NO_HITS,
+            backend=self.name,
+            model=self.model,
+        )
