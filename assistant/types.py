@@ -25,18 +25,33 @@ class Article:
     content_hash: str = ""
     url: str = ""
     """Where it was fetched from (a web page, a feed entry, a dump's record); "" for files."""
+    date_kind: str = ""
+    date_label: str = ""
+    date_lo: str = ""
+    date_hi: str = ""
+    date_quote: str = ""
+    date_quote_start: int = -1
 
     @property
     def date(self) -> str:
         """The date a reader should see: published, else updated."""
         return self.published or self.updated
 
+    def date_text(self) -> str:
+        """How sure the date is, in words (``assistant.text.dates.article_date`` fills it)."""
+        if self.date_label:
+            return self.date_label
+        if self.published:
+            return self.published[:10]
+        if self.updated:
+            return f"updated {self.updated[:10]}; first publication date unknown"
+        return "undated"
+
     def label(self) -> str:
         """``Outlet, "Title", date`` with explicit placeholders for what is unknown."""
         outlet = self.outlet or "unknown outlet"
         title = self.title or self.id
-        date = self.date[:10] if self.date else "undated"
-        return f'{outlet}, "{title}", {date}'
+        return f'{outlet}, "{title}", {self.date_text()}'
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,13 +108,16 @@ class Filters:
     """Optional restrictions on retrieval. Dates are ISO ``YYYY-MM-DD``; bounds are inclusive.
 
     ``as_of`` restricts nothing: it is "today" for a question's relative time words ("this
-    week", "latest"); empty means the newest article's date.
+    week", "latest"); empty means the newest article's date. ``include_inferred`` lets the
+    date bounds also take undated articles whose text suggests a date in them (and articles
+    known only by an update date that could be in them); the answering service applies it.
     """
 
     outlets: tuple[str, ...] = ()
     since: str = ""
     until: str = ""
     as_of: str = ""
+    include_inferred: bool = False
 
     def is_empty(self) -> bool:
         return not (self.outlets or self.since or self.until)

@@ -17,11 +17,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from assistant.answer.base import Answerer
+from assistant.answer.enrich import enrich_citation
 from assistant.answer.events import CitationAdded, Done, Event, Failed, Retrieved, TextDelta
 from assistant.answer.rewrite import Rewriter, make_rewriter
 from assistant.errors import AssistantError, InputError
 from assistant.retrieval.base import ArticleSource, Retriever
 from assistant.settings import Settings, load_settings
+from assistant.text.dates import UNKNOWN, ArticleDate, date_of
 from assistant.types import Answer, Filters, Hit, Turn
 
 
@@ -73,6 +75,7 @@ class Assistant:
         self.rewriter = rewriter or make_rewriter(settings, None)
         self.info = info or IndexInfo()
         self._outlets: list[str] | None = None
+        self._dates: dict[str, ArticleDate] = {}
 
     @classmethod
     def from_settings(
@@ -141,18 +144,46 @@ class Assistant:
                 raise error_from(event)
         raise AssistantError("the answer stream ended without a result")
 
-    def _retrieve(self, question: str, k: int, filters: Filters | None) -> list[Hit]:
-        """A question that names one outlet is answered from that outlet's articles when they
-        have anything on it; explicit filters always win."""
+    def _retrieve(self, question: str, k: int, filters: Filters | None) -> tuple[list[Hit], str]:
+        """The passages, and the outlet they were restricted to because the question names it
+        (when that outlet has anything on it); explicit filters always win."""
         if filters is None or filters.is_empty():
-            if self._outlets is None:  # once per process: a scan of the catalog otherwise
-                self._outlets = self.source.outlets()
-            outlet = named_outlet(question, self._outlets)
+            outlet = named_outlet(question, self.known_outlets())
             if outlet:
                 hits = self.retriever.retrieve(question, k, Filters(outlets=(outlet,)))
                 if hits:
-                    return hits
-        return self.retriever.retrieve(question, k, filters)
+                    return hits, outlet
+        if filters is not None and filters.include_inferred and (filters.since or filters.until):
+            return self._retrieve_inferred(question, k, filters), ""
+        return self.retriever.retrieve(question, k, filters), ""
+
+    def known_outlets(self) -> list[str]:
+        if self._outlets is None:  # once per process: a scan of the catalog otherwise
+            self._outlets = self.source.outlets()
+        return self._outlets
+
+    def _retrieve_inferred(self, question: str, k: int, filters: Filters) -> list[Hit]:
+        """Date bounds that also take inferred dates: retrieve without them, then keep the
+        passages whose article could be from the range (stated, inferred or update-only)."""
+        wide = replace(filters, since="", until="", include_inferred=False)
+        hits = self.retriever.retrieve(question, max(4 * k, 40), None if wide.is_empty() else wide)
+        kept = [
+            h
+            for h in hits
+            if self.article_date(h.chunk.article_id).overlaps(filters.since, filters.until)
+        ]
+        return [replace(h, rank=rank) for rank, h in enumerate(kept[:k], start=1)]
+
+    def article_date(self, article_id: str) -> ArticleDate:
+        """The article's date model, cached for the life of the assistant."""
+        if article_id not in self._dates:
+            article = self.source.article(article_id)
+            self._dates[article_id] = (
+                date_of(article, self.source.article_text(article_id))
+                if article is not None
+                else ArticleDate(UNKNOWN, "undated")
+            )
+        return self._dates[article_id]
 
     def _stream(
         self,
@@ -166,7 +197,7 @@ class Assistant:
         question = clean_question(question, self.settings.answer.max_question_chars)
         standalone = self.rewriter.rewrite(question, history) if history else question
         rewritten = time.perf_counter()
-        hits = self._retrieve(standalone, k or self.settings.retrieval.k, filters)
+        hits, answered_from = self._retrieve(standalone, k or self.settings.retrieval.k, filters)
         retrieved = time.perf_counter()
         yield Retrieved(hits=hits, standalone_question=standalone)
         final: Answer | None = None
@@ -178,6 +209,7 @@ class Assistant:
             if isinstance(event, TextDelta):
                 partial.text += event.text
             elif isinstance(event, CitationAdded):
+                event = CitationAdded(enrich_citation(event.citation, self.source))
                 partial.citations.append(event.citation)
             yield event
             if cancel is not None and cancel.is_set():
@@ -191,9 +223,14 @@ class Assistant:
             "answer_s": time.perf_counter() - retrieved,
             "total_s": time.perf_counter() - started,
         }
+        notes = list(final.notes)
+        if answered_from:
+            notes.append(f"Answered from {answered_from} only: the question names it.")
         yield Done(
             replace(
                 final,
+                notes=notes,
+                citations=[enrich_citation(c, self.source) for c in final.citations],
                 question=question,
                 standalone_question=standalone,
                 evidence=list(hits),

@@ -44,6 +44,15 @@ def register(app: typer.Typer) -> None:
         ),
         since: str = typer.Option("", "--since", help="Only articles dated on/after YYYY-MM-DD."),
         until: str = typer.Option("", "--until", help="Only articles dated on/before YYYY-MM-DD."),
+        include_inferred: bool = typer.Option(
+            False,
+            "--include-inferred-dates",
+            help="Let --since/--until also take undated articles whose text suggests a date "
+            "in the range (and update-only dates that could be in it).",
+        ),
+        as_of: str = typer.Option(
+            "", "--as-of", help='"Today" for relative time words (default: the newest article).'
+        ),
     ) -> None:
         """Answer one question with verified quotes from the articles.
 
@@ -52,7 +61,7 @@ def register(app: typer.Typer) -> None:
         """
         with user_errors():
             text = _read_question(question)
-            filters = _filters(outlet, since, until)
+            filters = _filters(outlet, since, until, as_of, include_inferred)
             if continue_ and session:
                 raise InputError("give either --continue or --session, not both")
             run_ask(
@@ -77,16 +86,24 @@ def _read_question(question: str) -> str:
         raise InputError(f"the question on stdin is not UTF-8 (byte {err.start})") from None
 
 
-def _filters(outlets: list[str], since: str, until: str) -> Any:
+def _filters(
+    outlets: list[str], since: str, until: str, as_of: str = "", include_inferred: bool = False
+) -> Any:
     from assistant.types import Filters
 
-    for label, value in (("--since", since), ("--until", until)):
+    for label, value in (("--since", since), ("--until", until), ("--as-of", as_of)):
         if value:
             try:
                 date.fromisoformat(value)
             except ValueError:
                 raise InputError(f"{label} takes a date as YYYY-MM-DD, not {value!r}") from None
-    return Filters(outlets=tuple(outlets), since=since, until=until)
+    return Filters(
+        outlets=tuple(outlets),
+        since=since,
+        until=until,
+        as_of=as_of,
+        include_inferred=include_inferred,
+    )
 
 
 def model_overrides(backend: str, model: str) -> dict[str, Any]:
@@ -192,7 +209,8 @@ def _print_sources(answer: Any, session_id: str) -> None:
         print("\nSources:")
         for c in answer.citations:
             print(f"[{c.n}] {c.label()}")
-            print(f"    “{c.quote}”")
+            said = f" — attributed to {c.speaker}" if c.speaker else ""
+            print(f"    “{c.quote}”{said}")
             print(f"    {c.article_id} chars {c.start}-{c.end}")
     if session_id:
         print(f"\n(session {session_id})", file=sys.stderr)

@@ -134,24 +134,27 @@ def sources(
 
 
 def _print_table(rows: list[Any]) -> None:
-    """Dates show the day only; a narrow terminal drops updated and byline (``--json`` has all)."""
+    """``date`` says how sure the date is; a narrow terminal drops the raw dates and byline
+    (``--json`` has all)."""
     from rich.markup import escape
     from rich.table import Table
 
     console = Console()
-    names = ["id", "title", "outlet", "published", "updated", "byline", "chunks"]
+    names = ["id", "title", "outlet", "date", "published", "updated", "byline", "chunks"]
     if console.width < 120:
-        names = [n for n in names if n not in ("updated", "byline")]
+        names = [n for n in names if n not in ("published", "updated", "byline")]
     table = Table(title=f"{len(rows)} articles", title_justify="left")
     for name in names:
         if name in ("published", "updated"):
             table.add_column(name, no_wrap=True, min_width=10)
+        elif name == "date":
+            table.add_column(name, overflow="fold", max_width=34)
         elif name == "chunks":
             table.add_column(name, justify="right", no_wrap=True)
         else:
             table.add_column(name, overflow="fold", max_width=None if name == "title" else 24)
     for article, chunks in rows:
-        values = {**article.to_dict(), "chunks": str(chunks)}
+        values = {**article.to_dict(), "chunks": str(chunks), "date": article.date_text()}
         values["published"] = article.published[:10]
         values["updated"] = article.updated[:10]
         table.add_row(*(escape(str(values[n])) if values[n] else "—" for n in names))

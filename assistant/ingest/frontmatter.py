@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from assistant.ingest.dates import iso_from_object, normalise_date
+from assistant.text.dates import iso_from_object, normalise_date
 
 SIDECAR_SUFFIX = ".meta.yaml"
 

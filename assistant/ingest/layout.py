@@ -13,9 +13,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from assistant.ingest.dates import parse_date_prefix
 from assistant.ingest.frontmatter import MetaError, front_matter
 from assistant.ingest.sentences import is_blank
+from assistant.text.dates import parse_date_prefix
 
 
 def _words(text: str) -> frozenset[str]:

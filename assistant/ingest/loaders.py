@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import AssistantError
-from assistant.ingest.dates import normalise_date
 from assistant.ingest.frontmatter import (
     MetaError,
     front_matter,
@@ -24,6 +23,7 @@ from assistant.ingest.frontmatter import (
     parse_sidecar,
     sidecar_path,
 )
+from assistant.text.dates import normalise_date
 
 KINDS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 _HASH_BLOCK = 1 << 20

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from assistant.ingest.dates import parse_date_prefix
 from assistant.ingest.layout import BYLINE, DATE_LABEL, METADATA, Layout, analyse, date_labels
 from assistant.ingest.loaders import Document
+from assistant.text.dates import parse_date_prefix
 from assistant.types import Article
 
 FIELDS = ("title", "outlet", "published", "updated", "byline", "url")

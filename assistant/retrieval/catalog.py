@@ -7,6 +7,7 @@ describes chunks that exist.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.files import private_file
+from assistant.text.dates import ArticleDate, article_date, date_of, dated_fields
 from assistant.types import Article
 
 MIGRATIONS: list[str] = [
@@ -40,9 +42,13 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE articles ADD COLUMN url TEXT NOT NULL DEFAULT '';
     """,
+    # 3: how sure each article's date is (JSON of text.dates.ArticleDate; '' = compute on read)
+    "ALTER TABLE articles ADD COLUMN dates TEXT NOT NULL DEFAULT ''",
 ]
 
 _ARTICLE_COLUMNS = "id, path, title, outlet, published, updated, byline, content_hash, url"
+_DATED_COLUMNS = _ARTICLE_COLUMNS + ", dates"
+_N_ARTICLE = len(_ARTICLE_COLUMNS.split(","))
 
 META_MODEL = "embedding_model"
 META_DIM = "embedding_dim"
@@ -99,8 +105,18 @@ class Catalog:
 
     # ArticleSource
     def article(self, article_id: str) -> Article | None:
-        rows = self._query(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,))
-        return Article(*rows[0]) if rows else None
+        rows = self._query(f"SELECT {_DATED_COLUMNS} FROM articles WHERE id = ?", (article_id,))
+        return self._dated(rows[0]) if rows else None
+
+    def _dated(self, row: tuple[Any, ...]) -> Article:
+        """An article with its date model: the stored one, else computed from its text."""
+        article = Article(*row[:_N_ARTICLE])
+        if row[_N_ARTICLE]:
+            date = ArticleDate.from_json(json.loads(row[_N_ARTICLE]))
+        else:
+            text = self.article_text(article.id) or ""
+            date = article_date(article.published, article.updated, text)
+        return Article(*row[:_N_ARTICLE], **dated_fields(date))
 
     def article_text(self, article_id: str) -> str | None:
         rows = self._query("SELECT text FROM articles WHERE id = ?", (article_id,))
@@ -115,8 +131,8 @@ class Catalog:
     # Listing and stats
     def list_articles(self) -> list[tuple[Article, int]]:
         """Every article with its chunk count, ordered by id."""
-        rows = self._query(f"SELECT {_ARTICLE_COLUMNS}, chunk_count FROM articles ORDER BY id")
-        return [(Article(*row[:-1]), int(row[-1])) for row in rows]
+        rows = self._query(f"SELECT {_DATED_COLUMNS}, chunk_count FROM articles ORDER BY id")
+        return [(self._dated(row[:-1]), int(row[-1])) for row in rows]
 
     def hashes(self, article_ids: list[str] | None = None) -> dict[str, str]:
         """``{article_id: content_hash}``, for all articles or just ``article_ids``."""
@@ -146,12 +162,13 @@ class Catalog:
         with self._tx() as db:
             db.execute(
                 "INSERT OR REPLACE INTO articles (id, path, title, outlet, published, updated,"
-                " byline, content_hash, text, chunk_count, ingested_at, url)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " byline, content_hash, text, chunk_count, ingested_at, url, dates)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     article.id, article.path, article.title, article.outlet,
                     article.published, article.updated, article.byline,
                     article.content_hash, text, chunk_count, now, article.url,
+                    _dates_json(article, text),
                 ),
             )  # fmt: skip
 
@@ -188,3 +205,8 @@ class Catalog:
     @property
     def embedding_model(self) -> str | None:
         return self.get_meta(META_MODEL)
+
+
+def _dates_json(article: Article, text: str) -> str:
+    """The article's date model as stored: the one ingest computed, else computed here."""
+    return json.dumps(date_of(article, text).to_json(), ensure_ascii=False)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ingest.dates import normalise_date
 from assistant.ingest.loaders import Document, LoadError, discover
 from assistant.ingest.metadata import extract_metadata
 from assistant.ingest.prepare import prepare
 from assistant.settings import load_settings
+from assistant.text.dates import normalise_date
 from assistant.types import Article
 from tests.conftest import SEEDS
 
