@@ -2,22 +2,70 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
-from assistant.errors import IndexMissingError
+from assistant.errors import IndexMissingError, StoreBusyError
 from assistant.retrieval.index import Index, open_index
 from assistant.settings import Settings
 
+BUSY_WAIT_S = 5.0
+"""How long a question waits for another process's ingest (a first run, a --rebuild)."""
+
 
 def ensure_index(settings: Settings, on_status: Callable[[str], None] | None = None) -> Index:
-    """Open the index, ingesting ``settings.seeds_dir`` first when there is none or it is empty."""
+    """Open the index, ingesting ``settings.seeds_dir`` first when there is none or it is empty.
+
+    When another ingest holds the index (it is being built or rebuilt), wait briefly for it
+    and use what it built; past ``BUSY_WAIT_S`` say so instead of blaming a second ingest.
+    """
+    index = _open_filled(settings)
+    if index is not None:
+        return index
+    if not _wait_for_other_ingest(settings, on_status):
+        raise StoreBusyError(
+            f"the index in {settings.data_dir} is being built or rebuilt by another ingest; "
+            "try again in a moment"
+        )
+    index = _open_filled(settings)
+    if index is not None:
+        return index
+    return _ingest_seeds(settings, on_status)
+
+
+def _open_filled(settings: Settings) -> Index | None:
     try:
         index = open_index(settings)
-        if not index.is_empty():
-            return index
-        index.close()
     except IndexMissingError:
-        pass
+        return None
+    if not index.is_empty():
+        return index
+    index.close()
+    return None
+
+
+def _wait_for_other_ingest(
+    settings: Settings, on_status: Callable[[str], None] | None
+) -> bool:
+    """True once no other process holds the ingest lock; False if it still does after the wait."""
+    from assistant.retrieval.indexer import ingest_lock
+
+    deadline = time.monotonic() + BUSY_WAIT_S
+    told = False
+    while True:
+        try:
+            with ingest_lock(settings):
+                return True
+        except StoreBusyError:
+            if time.monotonic() >= deadline:
+                return False
+            if on_status and not told:
+                on_status("Another ingest is building the index; waiting for it…")
+                told = True
+            time.sleep(0.1)
+
+
+def _ingest_seeds(settings: Settings, on_status: Callable[[str], None] | None) -> Index:
     from assistant.retrieval.indexer import sync
 
     if on_status:

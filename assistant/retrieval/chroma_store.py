@@ -158,7 +158,14 @@ class ChromaStore:
 
     def warm_up(self) -> threading.Thread | None:
         """Load the vector index in the background while the caller loads its embedder: the
-        first query of a process otherwise waits for it (about 0.2 s at 100k chunks)."""
+        first query of a process otherwise waits for it (about 0.2 s at 100k chunks).
+
+        Embedded stores only (a server keeps its index loaded). The thread is not a daemon, so
+        the interpreter joins it before it finalises: Chroma's native code crashed the process
+        at exit (SIGSEGV) when a daemon warm-up was still inside it.
+        """
+        if self.settings.store.mode != "embedded":
+            return None
         col = self.collection()
         dim = int((col.metadata or {}).get(DIM_KEY, 0)) if col is not None else 0
         if col is None or dim <= 0:
@@ -170,7 +177,7 @@ class ChromaStore:
             with contextlib.suppress(Exception):  # only a head start; the real query reports
                 col.query(query_embeddings=probe, n_results=1, include=[])
 
-        thread = threading.Thread(target=load, name="chroma-warm-up", daemon=True)
+        thread = threading.Thread(target=load, name="chroma-warm-up", daemon=False)
         thread.start()
         return thread
 
