@@ -217,7 +217,7 @@ def parse_json_reply(text: str) -> Reply:
         body = body.strip("`").removeprefix("json").strip()
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested JSON exhausts the parser's stack
         return Reply(notes=[BAD_JSON_NOTE])
     if not isinstance(data, dict):
         return Reply(notes=[BAD_JSON_NOTE])
