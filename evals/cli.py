@@ -1,7 +1,7 @@
 """`assistant eval`: run suites against the configured assistant and report.
 
 Registered through the ``assistant.commands`` entry point, so the library never imports it.
-Exit codes: 0 the run completed, 1 a floor or the baseline gate failed, 2 a malformed suite
+Exit codes: 0 the run completed, 8 a floor or the baseline gate failed, 2 a malformed suite
 or bad flags, and the library's codes (3 no index, 4 endpoint…) when the assistant fails.
 """
 
@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from typer.core import TyperGroup
 
 from assistant.cli._common import fail, status, user_errors
+from assistant.errors import EXIT_BELOW_FLOORS
 from evals.baseline import BaselineError, Comparison, compare, load_baseline
 from evals.floors import below_floors
 from evals.reports import render_comparison, render_terminal, write_json, write_markdown
@@ -250,4 +251,4 @@ def _gate(
     for line in problems:
         print(f"assistant: eval: {line}", file=sys.stderr)
     if problems or (comparison is not None and comparison.failed):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_BELOW_FLOORS)

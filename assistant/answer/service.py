@@ -256,6 +256,8 @@ def error_from(event: Failed) -> AssistantError:
         errors.EndpointError,
         errors.StoreBusyError,
         errors.ModelMismatchError,
+        errors.ConfigError,
+        errors.StoreUnreachableError,
     ):
         if cls.kind == event.kind:
             return cls(event.message)

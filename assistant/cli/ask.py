@@ -14,7 +14,8 @@ from assistant.errors import InputError
 
 EPILOG = (
     "Exit codes: 0 answered or refused, 2 bad input, 3 no usable index, 4 model endpoint "
-    "failed, 5 store busy, 6 index built with another embedding model."
+    "failed, 5 store busy or being rebuilt, 6 index built with another embedding model, "
+    "10 bad configuration, 11 the Chroma server cannot be reached."
 )
 
 

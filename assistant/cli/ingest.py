@@ -10,11 +10,13 @@ import typer
 from rich.console import Console
 
 from assistant.cli._common import fail, status, user_errors
+from assistant.errors import EXIT_PARTIAL_INGEST
 from assistant.settings import Settings, load_settings
 
 EPILOG = (
-    "Exit codes: 0 ok, 1 some files failed (the others are ingested), 3 no usable index,"
-    " 5 another ingest is running, 6 index built with another embedding model."
+    "Exit codes: 0 ok, 2 bad input (nothing to ingest), 3 no usable index, 5 another ingest"
+    " is running, 6 index built with another embedding model, 7 some files failed (the others"
+    " are ingested), 10 bad configuration, 11 the Chroma server cannot be reached."
 )
 
 
@@ -60,7 +62,7 @@ def ingest(
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:
         typer.echo(report.summary())
-    raise typer.Exit(1 if report.failed else 0)
+    raise typer.Exit(EXIT_PARTIAL_INGEST if report.failed else 0)
 
 
 def _announce_model_preparation(settings: Settings) -> None:

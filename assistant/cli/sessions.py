@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal, cast
 import typer
 
 from assistant.cli._common import user_errors
-from assistant.errors import InputError
+from assistant.errors import EXIT_DECLINED, InputError
 from assistant.settings import load_settings
 
 if TYPE_CHECKING:  # the store loads only for `sessions` commands, not on every `ask`
@@ -100,6 +100,6 @@ def register(app: typer.Typer) -> None:
             question = f"Delete session {session.id} '{session.title}' ({session.turns} turns)?"
             if not yes and not typer.confirm(question):
                 print("not deleted", file=sys.stderr)
-                raise typer.Exit(1)
+                raise typer.Exit(EXIT_DECLINED)
             store.delete(session.id)
         print(f"deleted {session.id}", file=sys.stderr)

@@ -66,7 +66,11 @@ def _wait_for_other_ingest(
 
 
 def _ingest_seeds(settings: Settings, on_status: Callable[[str], None] | None) -> Index:
+    from assistant.retrieval.chroma_store import make_client
     from assistant.retrieval.indexer import sync
+
+    if settings.store.mode == "server":
+        make_client(settings)  # a server that is down is said so, not "no index yet"
 
     if on_status:
         on_status(

@@ -9,13 +9,14 @@ embedding function (which downloads a model) is never used.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from assistant.errors import IndexMissingError, ModelMismatchError
+from assistant.errors import ModelMismatchError, StoreUnreachableError
 from assistant.files import private_dir
 from assistant.settings import Settings
 from assistant.types import Chunk, Filters
@@ -32,6 +33,7 @@ OUTLET_KEY = "outlet_key"
 DAY_KEY = "day"
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 _PAGE = 2000
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def make_client(settings: Settings) -> ClientAPI:
@@ -46,7 +48,7 @@ def make_client(settings: Settings) -> ClientAPI:
         settings.chroma_dir.mkdir(exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
     token = store.token.get_secret_value()
-    try:
+    with _server_errors(settings):
         return chromadb.HttpClient(
             host=store.host,
             port=store.port,
@@ -54,10 +56,42 @@ def make_client(settings: Settings) -> ClientAPI:
             headers={"Authorization": f"Bearer {token}"} if token else None,
             settings=chroma_settings,
         )
-    except Exception as err:  # connection refused, bad auth, TLS…
-        raise IndexMissingError(
-            f"cannot reach the Chroma server at {store.host}:{store.port}: {err}"
-        ) from err
+
+
+def _is_connection_failure(err: BaseException) -> bool:
+    import httpx
+
+    if isinstance(err, httpx.TransportError | ConnectionError | TimeoutError):
+        return True
+    return isinstance(err, ValueError) and "could not connect" in str(err).lower()
+
+
+@contextlib.contextmanager
+def _server_errors(settings: Settings) -> Iterator[None]:
+    """A Chroma server that is down, or goes down mid-ingest or mid-question, is one line
+    with its own exit code, never a traceback or a misleading "no index"."""
+    try:
+        yield
+    except StoreUnreachableError:
+        raise
+    except Exception as err:
+        if settings.store.mode != "server" or not _is_connection_failure(err):
+            raise
+        store = settings.store
+        reason = " ".join(str(err).split()) or type(err).__name__
+        raise StoreUnreachableError(
+            f"cannot reach the Chroma server at {store.host}:{store.port} ({reason}); "
+            "is `chroma run` running? (store.host, store.port)"
+        ) from None
+
+
+def _server_call(method: F) -> F:
+    @functools.wraps(method)
+    def wrapper(self: ChromaStore, *args: Any, **kwargs: Any) -> Any:
+        with _server_errors(self.settings):
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def describe(settings: Settings) -> str:
@@ -129,6 +163,7 @@ class ChromaStore:
         return self._client
 
     # Reading
+    @_server_call
     def collection(self) -> Collection | None:
         """The existing collection, or None when nothing was ever indexed here."""
         if self._collection is None:
@@ -136,7 +171,11 @@ class ChromaStore:
 
             try:
                 self._collection = self.client.get_collection(self.name)
-            except (NotFoundError, ValueError):
+            except NotFoundError:
+                return None
+            except ValueError as err:  # older clients: "collection does not exist"
+                if _is_connection_failure(err):
+                    raise
                 return None
         return self._collection
 
@@ -152,6 +191,7 @@ class ChromaStore:
                 " — run `assistant ingest --rebuild`"
             )
 
+    @_server_call
     def count(self) -> int:
         col = self.collection()
         return 0 if col is None else col.count()
@@ -181,6 +221,7 @@ class ChromaStore:
         thread.start()
         return thread
 
+    @_server_call
     def query(
         self, embedding: np.ndarray, n: int, filters: Filters | None = None
     ) -> list[DenseHit]:
@@ -203,12 +244,14 @@ class ChromaStore:
             if m is not None
         ]
 
+    @_server_call
     def existing(self, ids: Sequence[str]) -> set[str]:
         col = self.collection()
         if col is None or not ids:
             return set()
         return set(col.get(ids=list(ids), include=[])["ids"])
 
+    @_server_call
     def all_ids(self) -> list[str]:
         col = self.collection()
         if col is None:
@@ -226,17 +269,18 @@ class ChromaStore:
             for cid, doc, meta in zip(page["ids"], docs, metas, strict=True):
                 yield Chunk.from_metadata(cid, doc or "", dict(meta)), str(meta.get(HASH_KEY, ""))
 
-    @staticmethod
-    def _pages(col: Collection, include: list[Any]) -> Iterator[Any]:
+    def _pages(self, col: Collection, include: list[Any]) -> Iterator[Any]:
         offset = 0
         while True:
-            page = col.get(include=include, limit=_PAGE, offset=offset)
+            with _server_errors(self.settings):
+                page = col.get(include=include, limit=_PAGE, offset=offset)
             if not page["ids"]:
                 return
             yield page
             offset += len(page["ids"])
 
     # Writing (the indexer only; langchain-chroma is imported here, never on the query path)
+    @_server_call
     def open_for_writing(self, model: str, dim: int) -> None:
         """Create the collection if needed, tagged with ``model``; refuse another model's."""
         self.check_model(model)
@@ -247,6 +291,7 @@ class ChromaStore:
             embedding_function=None,
         )
 
+    @_server_call
     def replace_articles(
         self, articles: Sequence[tuple[str, Sequence[Chunk], str]], vectors: np.ndarray
     ) -> None:
@@ -272,11 +317,13 @@ class ChromaStore:
             )
         lookup.clear()
 
+    @_server_call
     def delete_article(self, article_id: str) -> None:
         col = self.collection()
         if col is not None:
             col.delete(where={"article_id": article_id})
 
+    @_server_call
     def drop(self) -> None:
         """Remove the whole collection (``ingest --rebuild``)."""
         from chromadb.errors import NotFoundError

@@ -104,10 +104,10 @@ def test_sync_and_hybrid_queries_over_a_server(tmp_path: Path, settings: Setting
 
 
 def test_unreachable_server_is_a_clear_error(settings: Settings) -> None:
-    from assistant.errors import IndexMissingError
+    from assistant.errors import StoreUnreachableError
 
     dead = settings.model_copy(
         update={"store": settings.store.model_copy(update={"port": free_port()})}
     )
-    with pytest.raises(IndexMissingError, match="cannot reach the Chroma server"):
+    with pytest.raises(StoreUnreachableError, match="cannot reach the Chroma server"):
         ChromaStore(dead).collection()

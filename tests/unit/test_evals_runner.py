@@ -235,7 +235,7 @@ def test_cli_baseline_gate(app: typer.Typer, suite: Path, tmp_path: Path) -> Non
     assert CliRunner().invoke(app, ["eval", str(suite), "--baseline", str(base)]).exit_code == 0
     app.built["assistant"].script["Who met Kerry?"] = reply("dunno", refused=True)  # type: ignore[attr-defined]
     result = CliRunner().invoke(app, ["eval", str(suite), "--baseline", str(base)])
-    assert result.exit_code == 1
+    assert result.exit_code == 8  # regressed or below a floor
     assert "Regressions" in result.output and "talk" in result.output
 
 
@@ -243,7 +243,7 @@ def test_cli_floors(app: typer.Typer, suite: Path) -> None:
     app.built.setdefault("assistant", FakeAssistant(good_script()))  # type: ignore[attr-defined]
     app.built["assistant"].script["What about the Olympics?"] = reply("x")  # type: ignore[attr-defined]
     result = CliRunner().invoke(app, ["eval", str(suite), "--min-refusal-recall", "0.8"])
-    assert result.exit_code == 1
+    assert result.exit_code == 8  # regressed or below a floor
     assert "refusal_recall 0.000 < floor 0.8" in result.output
     assert CliRunner().invoke(app, ["eval", str(suite), "--min-correctness", "0.5"]).exit_code == 0
 

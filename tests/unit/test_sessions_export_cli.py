@@ -72,7 +72,7 @@ def test_cli_list_show_export_delete(store: SessionStore, cli: typer.Typer, tmp_
     out = run(cli, ["sessions", "export", s.id, "--format", "pdf"])
     assert out.exit_code == 2 and "unknown format" in out.stderr
     out = run(cli, ["sessions", "delete", s.id], input="n\n")
-    assert out.exit_code == 1 and store.get(s.id) is not None
+    assert out.exit_code == 9 and store.get(s.id) is not None  # declined
     out = run(cli, ["sessions", "delete", s.id, "--yes"])
     assert out.exit_code == 0 and store.get(s.id) is None
     out = run(cli, ["sessions", "show", s.id])
