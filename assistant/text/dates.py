@@ -208,6 +208,16 @@ def infer_date(text: str) -> ArticleDate:
     return ArticleDate(UNKNOWN, "undated")
 
 
+def event_anchor(date: ArticleDate) -> str:
+    """The day relative words in the article count from: a stated publication day, or a day
+    its text suggests; never an update date (a repost's "last week" is not the update's)."""
+    if date.kind in (PUBLISHED, UPDATED):
+        return date.published[:10]
+    if date.kind == INFERRED and date.lo and date.lo == date.hi:
+        return date.lo
+    return ""
+
+
 def _span_label(lo: str, hi: str, precision: str) -> str:
     if precision == "day":
         return hi
@@ -287,12 +297,14 @@ _SENTENCE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("dm", re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mn>{_MONTH_NAMES})\b")),
     (
         "weekday",
-        re.compile(rf"\b(?:(?P<mod>last|next|this|on|early|late)\s+)?(?P<wd>{_WEEKDAY_NAMES})\b"),
+        re.compile(
+            rf"\b(?:(?P<mod>(?i:last|next|this|on|early|late))\s+)?(?P<wd>{_WEEKDAY_NAMES})\b"
+        ),
     ),
     (
         "relunit",
         re.compile(
-            r"\b(?P<mod>last|this|next|past|previous|earlier\s+this|later\s+this)\s+"
+            r"\b(?P<mod>last|this|next|previous|earlier\s+this|later\s+this)\s+"
             r"(?P<unit>week|month|year)\b",
             re.IGNORECASE,
         ),
@@ -301,12 +313,12 @@ _SENTENCE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "ago",
         re.compile(r"\b(?P<n>\d{1,2}|an?|one|two|three)\s+(?P<unit>day|week|month|year)s?\s+ago\b"),
     ),
-    ("word", re.compile(r"\b(?P<w>today|yesterday|tomorrow|tonight)\b", re.IGNORECASE)),
+    ("word", re.compile(r"\b(?P<w>today|yesterday|tomorrow|tonight|Today|Yesterday|Tomorrow)\b")),
     (
         "month",
         re.compile(
-            rf"\b(?:in|since|by|until|till|of|during|early|late|mid-?|last|this|next|from|through)"
-            rf"\s+(?P<mn>{_MONTH_NAMES})\b(?!\s+\d)"
+            rf"\b(?:(?:in|since|by|until|till|of|during|early|late|last|this|next|from|through)\s+"
+            rf"|mid-)(?P<mn>{_MONTH_NAMES})\b(?!\s+\d)"
         ),
     ),
     (
@@ -371,16 +383,19 @@ def _resolve(name: str, m: re.Match[str], base: dt.date | None, text: str) -> Ev
         if base is None:
             return None
         if name in ("md", "dm"):
-            day = int(g["d"])
-            options = [dt.date(base.year + d, month, day) for d in (-1, 0, 1)]
-            return _event(m, min(options, key=lambda o: abs((o - base).days)), "day", True)
+            days = [dt.date(base.year + d, month, int(g["d"])) for d in (-1, 0, 1)]
+            return _event(m, _likeliest([(d, d) for d in days], base, text, m), "day", True)
         if name == "month":
-            options = [dt.date(base.year + d, month, 15) for d in (-1, 0, 1)]
-            best = min(options, key=lambda o: abs((o - base).days))
-            return _event(m, best.replace(day=1), "month", True)
+            firsts = [dt.date(base.year + d, month, 1) for d in (-1, 0, 1)]
+            spans = [(f, _add_months(f, 1) - dt.timedelta(days=1)) for f in firsts]
+            return _event(m, _likeliest(spans, base, text, m), "month", True)
     except ValueError:
         return None
+    if name == "word" and g["w"][0].isupper() and not _opens_sentence(text, m.start()):
+        return None  # "USA Today", "Entertainment Tonight": a name, not a day
     if name == "weekday":
+        if _named_day(text, m) or base is None:
+            return None
         return _event(
             m, _weekday(g["wd"], (g.get("mod") or "").lower(), base, text, m), "day", True
         )
@@ -398,6 +413,43 @@ def _resolve(name: str, m: re.Match[str], base: dt.date | None, text: str) -> Ev
         return _event(m, dt.date(base.year - n, 1, 1), "year", True)
     shift = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1}[g["w"].lower()]
     return _event(m, base + dt.timedelta(days=shift), "day", True)
+
+
+def _likeliest(
+    spans: list[tuple[dt.date, dt.date]], base: dt.date, text: str, m: re.Match[str]
+) -> dt.date:
+    """Which year a month (or month and day) without one means: the next one after the article's
+    date when future wording comes before it, else the nearest, a past one counting as nearer
+    (news reports what happened: a day ahead counts four days behind)."""
+    if _FUTURE.search(text[max(0, m.start() - 80) : m.start()]):
+        ahead = [(lo, hi) for lo, hi in spans if hi >= base]
+        return min(ahead)[0]
+
+    def distance(span: tuple[dt.date, dt.date]) -> int:
+        lo, hi = span
+        if lo <= base <= hi:
+            return 0
+        return (base - hi).days if hi < base else 4 * (lo - base).days
+
+    return min(spans, key=distance)[0]
+
+
+def _opens_sentence(text: str, pos: int) -> bool:
+    before = text[:pos].rstrip(" \t\"'“‘(")
+    return not before or before[-1] in ".!?\n:"
+
+
+def _named_day(text: str, m: re.Match[str]) -> bool:
+    """ "Easter Sunday", "Super Tuesday", "every Friday": no one date."""
+    if m.group("mod"):
+        return False
+    before = text[max(0, m.start() - 20) : m.start()].split()
+    if not before:
+        return False
+    word = before[-1].strip("\"'“‘(")
+    if word.casefold() in ("every", "each", "on", "of"):
+        return word.casefold() in ("every", "each")
+    return word[:1].isupper() and not _opens_sentence(text, m.start() - len(before[-1]) - 1)
 
 
 def _weekday(name: str, mod: str, base: dt.date, text: str, m: re.Match[str]) -> dt.date:
@@ -419,7 +471,7 @@ def _weekday(name: str, mod: str, base: dt.date, text: str, m: re.Match[str]) ->
 
 
 def _relative_unit(m: re.Match[str], mod: str, unit: str, base: dt.date) -> EventDate:
-    step = {"last": -1, "past": -1, "previous": -1, "this": 0, "next": 1}[mod]
+    step = {"last": -1, "previous": -1, "this": 0, "next": 1}[mod]
     if unit == "week":
         return _event(m, _monday(base) + dt.timedelta(weeks=step), "week", True)
     if unit == "month":
