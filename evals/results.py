@@ -8,6 +8,7 @@ from typing import Any
 from evals.scorers import mean, percentile, refusal_scores
 
 SCHEMA_VERSION = 1
+STAGES = ("dense", "bm25", "fused")  # retrieval stages measured apart when the retriever can
 
 # Summary metrics where higher is better: the baseline gate watches these for drops.
 GATED_METRICS = (
@@ -42,6 +43,8 @@ class TurnResult:
     correct: bool = False
     missing: list[list[str]] = field(default_factory=list)
     recall_at_k: float | None = None
+    gold_hit_at_k: bool | None = None
+    stage_hit_at_k: dict[str, bool] = field(default_factory=dict)
     mrr: float | None = None
     evidence_cited: bool | None = None
     evidence_retrieved: bool | None = None
@@ -106,6 +109,11 @@ def summarize(cases: list[CaseResult]) -> dict[str, Any]:
         "refusal_precision": precision,
         "refusal_recall": recall,
         "recall_at_k": mean(t.recall_at_k for t in turns),
+        "gold_hit_at_k": mean(t.gold_hit_at_k for t in turns),
+        **{
+            f"{stage}_hit_at_k": mean(t.stage_hit_at_k.get(stage) for t in turns)
+            for stage in STAGES
+        },
         "mrr": mean(t.mrr for t in turns),
         "evidence_cited": mean(t.evidence_cited for t in turns),
         "evidence_retrieved": mean(t.evidence_retrieved for t in turns),

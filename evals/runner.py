@@ -138,6 +138,7 @@ def _run_case(
         else:
             result = score_turn(spec, answer, checker, k_used)
             result.latency_s = time.perf_counter() - began
+            result.stage_hit_at_k = stage_hits(assistant, spec, answer, k_used)
             if judge is not None and answer.citations and not answer.refused:
                 result.judge, result.judge_note = judge.faithfulness(spec.question, answer)
         turns.append(result)
@@ -180,11 +181,27 @@ def score_turn(
     if spec.answerable and not result.correct:
         result.missing = scorers.missing_groups(spec, answer)
     result.recall_at_k = scorers.recall_at_k(gold, retrieved, k)
+    result.gold_hit_at_k = scorers.hit_at_k(gold, retrieved, k)
     result.mrr = scorers.reciprocal_rank(gold, retrieved)
     result.evidence_cited, result.evidence_retrieved = cited, in_evidence
     result.citation_validity = scorers.mean(c["valid"] for c in citations)
     result.citation_precision = scorers.citation_precision(gold, answer.citations)
     return result
+
+
+def stage_hits(assistant: Any, spec: TurnSpec, answer: Answer, k: int) -> dict[str, bool]:
+    """Per retrieval stage, whether a gold article is in its top ``k`` passages, for
+    answerable turns with sources and a retriever that has ``stage_hits``; else empty."""
+    measure = getattr(getattr(assistant, "retriever", None), "stage_hits", None)
+    if not (spec.answerable and spec.sources and callable(measure)):
+        return {}
+    filters = Filters(as_of=spec.as_of) if spec.as_of else None
+    stages = measure(answer.standalone_question or spec.question, k, filters)
+    out = {}
+    for stage, hits in stages.items():
+        articles = [h.chunk.article_id for h in sorted(hits, key=lambda h: h.rank)]
+        out[stage] = bool(scorers.hit_at_k(spec.sources, articles, k))
+    return out
 
 
 def versions() -> dict[str, str]:

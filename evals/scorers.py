@@ -48,6 +48,13 @@ def recall_at_k(gold: Sequence[str], retrieved: Sequence[str], k: int) -> float 
     return sum(1 for g in set(gold) if g in top) / len(set(gold))
 
 
+def hit_at_k(gold: Sequence[str], retrieved: Sequence[str], k: int) -> bool | None:
+    """Whether any gold article is among the first ``k`` retrieved articles."""
+    if not gold:
+        return None
+    return bool(set(gold) & set(retrieved[:k]))
+
+
 def reciprocal_rank(gold: Sequence[str], retrieved: Sequence[str]) -> float | None:
     """1 / rank of the first gold article among the retrieved articles; 0 if none."""
     if not gold:

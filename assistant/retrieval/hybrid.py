@@ -105,3 +105,20 @@ class HybridRetriever:
             return lexical
         present = in_dense | self.store.existing(unknown)
         return [(c, h) for c, h in lexical if c.id in present]
+
+    def stage_hits(
+        self, query: str, k: int, filters: Filters | None = None
+    ) -> dict[str, list[Hit]]:
+        """The top ``k`` of each stage alone ("dense", "bm25") and of the fusion ("fused"), so
+        evals can say which stage finds the article. Diagnostic: stages skip the catalog check."""
+        n = max(self.settings.fetch_k, k)
+        accept = None if filters is None or filters.is_empty() else filters.accepts
+        dense = [c for c, _ in self._dense(query, n, filters) if accept is None or accept(c)]
+        lexical = [c for c, _ in self._lexical(query, n, accept)]
+        stages = {"dense": dense, "bm25": lexical}
+        out = {
+            name: [Hit(c, 1.0 / rank, rank) for rank, c in enumerate(found[:k], start=1)]
+            for name, found in stages.items()
+        }
+        out["fused"] = self.retrieve(query, k, filters)
+        return out
