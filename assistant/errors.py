@@ -38,6 +38,12 @@ class InputError(AssistantError):
     kind = "input"
 
 
+class NotFoundError(InputError):
+    """An article or session id that does not exist (HTTP 404)."""
+
+    kind = "not-found"
+
+
 class IndexMissingError(AssistantError):
     exit_code = EXIT_NO_INDEX
     kind = "index"

@@ -122,6 +122,21 @@ class LocalSettings(BaseModel):
     temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
 
 
+class ServeSettings(BaseModel):
+    host: str = Field(
+        "127.0.0.1", description="Address `assistant serve` and `assistant mcp --http` bind to."
+    )
+    port: int = Field(8321, ge=1, le=65535, description="Port of `assistant serve`.")
+    mcp_port: int = Field(8322, ge=1, le=65535, description="Port of `assistant mcp --http`.")
+    token: SecretStr = Field(
+        SecretStr(""),
+        description="Bearer token the HTTP servers require; mandatory on a non-loopback host.",
+    )
+    max_body_bytes: int = Field(
+        1_000_000, ge=1024, description="Larger request bodies are refused with 413."
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable. Construct with ``load_settings()``."""
 
@@ -150,6 +165,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = Field(default_factory=AnswerSettings)  # type: ignore[arg-type]
     openai: OpenAISettings = Field(default_factory=OpenAISettings)  # type: ignore[arg-type]
     local: LocalSettings = Field(default_factory=LocalSettings)  # type: ignore[arg-type]
+    serve: ServeSettings = Field(default_factory=ServeSettings)  # type: ignore[arg-type]
 
     @classmethod
     def settings_customise_sources(

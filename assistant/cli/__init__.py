@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from assistant.cli import ask, config_cmd, ingest, sessions
+from assistant.cli import ask, config_cmd, ingest, serve_cmd, sessions
 
 app = typer.Typer(
     name="assistant",
@@ -26,7 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (ingest, ask, sessions, config_cmd):
+for module in (ingest, ask, sessions, config_cmd, serve_cmd):
     module.register(app)
 
 _PLUGINS_LOADED = False
@@ -42,7 +42,7 @@ def _load_plugins() -> None:
         ep.load()(app)
 
 
-_CORE = {"ingest", "sources", "ask", "sessions", "config"}
+_CORE = {"ingest", "sources", "ask", "sessions", "config", "serve", "mcp"}
 
 
 def main() -> None:
