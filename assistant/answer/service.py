@@ -251,6 +251,7 @@ def error_from(event: Failed) -> AssistantError:
     from assistant import errors
 
     for cls in (
+        errors.NotFoundError,
         errors.InputError,
         errors.IndexMissingError,
         errors.EndpointError,

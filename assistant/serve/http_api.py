@@ -35,6 +35,8 @@ STATUS = {
     "busy": 503,
     "model-mismatch": 503,
     "endpoint": 502,
+    "store-unreachable": 503,
+    "config": 500,
 }
 
 
