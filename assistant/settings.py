@@ -24,6 +24,12 @@ ENV_PREFIX = "ASSISTANT_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def debug_enabled() -> bool:
+    """``ASSISTANT_DEBUG`` shows tracebacks only when it says so: 1, true, yes or on."""
+    value = os.environ.get(f"{ENV_PREFIX}DEBUG", "").strip().lower()
+    return value in ("1", "true", "yes", "on")
+
+
 def config_file() -> Path:
     """Where the TOML config lives; ``ASSISTANT_CONFIG`` overrides the platform default."""
     explicit = os.environ.get(f"{ENV_PREFIX}CONFIG")

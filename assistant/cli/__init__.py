@@ -7,13 +7,15 @@ never imports them.
 
 from __future__ import annotations
 
-import os
 import sys
 from importlib.metadata import entry_points
 
 import typer
 
 from assistant.cli import ask, config_cmd, ingest, serve_cmd, sessions
+from assistant.errors import EXIT_BUG
+from assistant.settings import debug_enabled
+from assistant.text.safe import one_line
 
 app = typer.Typer(
     name="assistant",
@@ -55,11 +57,11 @@ def main() -> None:
     try:
         app(args=args, prog_name="assistant")
     except Exception as exc:  # a bug, not bad input: one line unless debugging
-        if os.environ.get("ASSISTANT_DEBUG"):
+        if debug_enabled():
             raise
         print(
-            f"assistant: internal error: {type(exc).__name__}: {exc} "
+            f"assistant: internal error: {type(exc).__name__}: {one_line(str(exc))} "
             "(set ASSISTANT_DEBUG=1 for the traceback)",
             file=sys.stderr,
         )
-        sys.exit(70)
+        sys.exit(EXIT_BUG)

@@ -10,13 +10,14 @@ from typing import Any, TypeVar
 import typer
 
 from assistant.errors import AssistantError
+from assistant.text.safe import one_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def fail(message: str, code: int) -> typer.Exit:
     """Print ``message`` as one line on stderr and return the Exit to raise."""
-    line = " ".join(str(message).split())
+    line = one_line(" ".join(str(message).split()))
     print(f"assistant: error: {line}", file=sys.stderr)
     return typer.Exit(code)
 
@@ -34,4 +35,4 @@ def user_errors() -> Iterator[None]:
 
 def status(message: str) -> None:
     """Progress notes go to stderr so stdout stays clean for --json."""
-    print(message, file=sys.stderr, flush=True)
+    print(one_line(message), file=sys.stderr, flush=True)

@@ -11,6 +11,7 @@ import typer
 
 from assistant.cli._common import fail, status, user_errors
 from assistant.errors import InputError
+from assistant.text.safe import for_terminal, json_for_terminal, one_line
 
 EPILOG = (
     "Exit codes: 0 answered or refused, 2 bad input, 3 no usable index, 4 model endpoint "
@@ -148,7 +149,7 @@ def run_ask(
     shown = ""
     for event in run_turn(assistant, question, conversation, filters=filters, k=k):
         if isinstance(event, TextDelta) and not as_json:
-            sys.stdout.write(event.text)
+            sys.stdout.write(for_terminal(event.text))
             sys.stdout.flush()
             shown += event.text
         elif isinstance(event, Failed):
@@ -161,7 +162,7 @@ def run_ask(
                 data = answer.to_dict()
                 if session_id:
                     data["session_id"] = session_id
-                print(json.dumps(data, ensure_ascii=False, indent=2))
+                print(json_for_terminal(json.dumps(data, ensure_ascii=False, indent=2)))
             else:
                 _print_answer(answer, shown)
                 _print_sources(answer, session_id)
@@ -183,7 +184,7 @@ def _print_answer(answer: Any, shown: str) -> None:
     answer differs, say so rather than leave unchecked words standing as the answer."""
     final = answer.text.strip()
     if not shown.strip():
-        sys.stdout.write(answer.text)
+        sys.stdout.write(for_terminal(answer.text))
     elif shown.strip() != final:
         if shown.rstrip().endswith(final):
             print(
@@ -192,26 +193,30 @@ def _print_answer(answer: Any, shown: str) -> None:
                 end="",
             )
         else:
-            print(f"\n\nChecked against the articles, the answer reads:\n{answer.text}", end="")
+            print(
+                "\n\nChecked against the articles, the answer reads:\n"
+                + for_terminal(answer.text),
+                end="",
+            )
     print()
 
 
 def _print_sources(answer: Any, session_id: str) -> None:
     for note in answer.notes:
-        print(f"Note: {note}")
+        print(f"Note: {one_line(note)}")
     if answer.unverified:
         print(
             f"Note: {len(answer.unverified)} quote(s) the model gave could not be found in "
             "the articles and were dropped:"
         )
         for u in answer.unverified:
-            print(f"  - “{u.quote[:120]}” ({u.reason})")
+            print(f"  - “{one_line(u.quote[:120])}” ({one_line(u.reason)})")
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
-            print(f"[{c.n}] {c.label()}")
+            print(f"[{c.n}] {one_line(c.label())}")
             said = f" — attributed to {c.speaker}" if c.speaker else ""
-            print(f"    “{c.quote}”{said}")
-            print(f"    {c.article_id} chars {c.start}-{c.end}")
+            print(f"    “{one_line(c.quote)}”{one_line(said)}")
+            print(f"    {one_line(c.article_id)} chars {c.start}-{c.end}")
     if session_id:
         print(f"\n(session {session_id})", file=sys.stderr)

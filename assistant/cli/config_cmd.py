@@ -8,6 +8,7 @@ import typer
 
 from assistant.cli._common import user_errors
 from assistant.settings import config_file, load_settings, masked
+from assistant.text.safe import one_line
 
 
 def register(app: typer.Typer) -> None:
@@ -21,7 +22,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print(json.dumps(data, indent=2))
             return
-        print(f"# config file: {config_file()}")
+        print(f"# config file: {one_line(str(config_file()))}")
         _print_toml(data)
 
 

@@ -12,6 +12,7 @@ from rich.console import Console
 from assistant.cli._common import fail, status, user_errors
 from assistant.errors import EXIT_PARTIAL_INGEST
 from assistant.settings import Settings, load_settings
+from assistant.text.safe import json_for_terminal, one_line
 
 EPILOG = (
     "Exit codes: 0 ok, 2 bad input (nothing to ingest), 3 no usable index, 5 another ingest"
@@ -59,7 +60,7 @@ def ingest(
     for line in report.failed:
         status(f"skipped {line}")
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2))
+        typer.echo(json.dumps(report.to_dict(), indent=2))  # ASCII: every control escaped
     else:
         typer.echo(report.summary())
     raise typer.Exit(EXIT_PARTIAL_INGEST if report.failed else 0)
@@ -102,6 +103,9 @@ class _ProgressBar:
     def update(self, done: int, total: int, current: str) -> None:
         if self.progress is None:
             return
+        from rich.markup import escape
+
+        current = escape(one_line(current))
         if self.task is None:
             self.task = self.progress.add_task("ingest", total=total, current=current)
         self.progress.update(self.task, completed=done, total=total, current=current)
@@ -130,7 +134,7 @@ def sources(
         catalog.close()
     if as_json:
         listing = [{**article.to_dict(), "chunks": chunks} for article, chunks in rows]
-        typer.echo(json.dumps(listing, indent=2, ensure_ascii=False))
+        typer.echo(json_for_terminal(json.dumps(listing, indent=2, ensure_ascii=False)))
         return
     _print_table(rows)
 
@@ -159,5 +163,5 @@ def _print_table(rows: list[Any]) -> None:
         values = {**article.to_dict(), "chunks": str(chunks), "date": article.date_text()}
         values["published"] = article.published[:10]
         values["updated"] = article.updated[:10]
-        table.add_row(*(escape(str(values[n])) if values[n] else "—" for n in names))
+        table.add_row(*(escape(one_line(str(values[n]))) if values[n] else "—" for n in names))
     console.print(table)

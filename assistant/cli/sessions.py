@@ -11,6 +11,7 @@ import typer
 from assistant.cli._common import user_errors
 from assistant.errors import EXIT_DECLINED, InputError
 from assistant.settings import load_settings
+from assistant.text.safe import for_terminal, one_line
 
 if TYPE_CHECKING:  # the store loads only for `sessions` commands, not on every `ask`
     from assistant.sessions.store import SessionStore
@@ -43,7 +44,8 @@ def register(app: typer.Typer) -> None:
             print("no sessions" + (f" matching '{query}'" if query else ""), file=sys.stderr)
             return
         for s in found:
-            print(f"{s.id}  {s.updated_at[:16].replace('T', ' ')}  {s.turns:>3}  {s.title}")
+            when = s.updated_at[:16].replace("T", " ")
+            print(f"{s.id}  {when}  {s.turns:>3}  {one_line(s.title)}")
 
     @sessions.command("show")
     def show(
@@ -54,14 +56,15 @@ def register(app: typer.Typer) -> None:
             store = _store()
             session = store.require(session_id)
             messages = store.messages(session.id)
-        print(f"{session.title or 'Untitled session'}  ({session.id}, {session.created_at})")
+        title = one_line(session.title or "Untitled session")
+        print(f"{title}  ({session.id}, {session.created_at})")
         for m in messages:
             if m.role == "user":
-                print(f"\n> {m.content}\n")
+                print(f"\n> {one_line(m.content)}\n")
             elif m.answer is not None:
                 from assistant.sessions.export import answer_markdown
 
-                print(answer_markdown(m.answer))
+                print(for_terminal(answer_markdown(m.answer)))
 
     @sessions.command("export")
     def export(
@@ -86,7 +89,7 @@ def register(app: typer.Typer) -> None:
                 return
             data_dir = load_settings().data_dir
             write_export(Path(output).expanduser(), text, data_dir=data_dir, force=force)
-        print(f"wrote {output}", file=sys.stderr)
+        print(f"wrote {one_line(output)}", file=sys.stderr)
 
     @sessions.command("delete")
     def delete(
@@ -97,7 +100,8 @@ def register(app: typer.Typer) -> None:
         with user_errors():
             store = _store()
             session = store.require(session_id)
-            question = f"Delete session {session.id} '{session.title}' ({session.turns} turns)?"
+            title = one_line(session.title)
+            question = f"Delete session {session.id} '{title}' ({session.turns} turns)?"
             if not yes and not typer.confirm(question):
                 print("not deleted", file=sys.stderr)
                 raise typer.Exit(EXIT_DECLINED)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from assistant.errors import InputError
 from assistant.files import atomic_write
 from assistant.sessions.store import Message, Session, SessionStore
+from assistant.text.safe import for_terminal, json_for_terminal
 from assistant.types import Answer, Citation
 
 Format = Literal["md", "json"]
@@ -18,11 +19,12 @@ EXPORT_SCHEMA_VERSION = 1
 
 
 def export_session(store: SessionStore, session_id: str, fmt: Format) -> tuple[Session, str]:
-    """The session and its export text in ``fmt``."""
+    """The session and its export text in ``fmt``, safe to ``cat`` on a terminal: Markdown
+    shows control characters as escape codes; JSON escapes them, so it parses to the exact text."""
     session = store.require(session_id)
     messages = store.messages(session.id)
     text = to_markdown(session, messages) if fmt == "md" else to_json(session, messages)
-    return session, text
+    return session, for_terminal(text) if fmt == "md" else json_for_terminal(text)
 
 
 def write_export(path: Path, text: str, *, data_dir: Path, force: bool = False) -> None:

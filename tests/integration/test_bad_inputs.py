@@ -31,3 +31,50 @@ def test_ask_on_an_empty_index_exits_cleanly_not_with_a_segfault(tmp_path: Path)
         out = assistant("ask", "x", env={"ASSISTANT_SEEDS_DIR": str(tmp_path / "none")})
         assert out.returncode == 3, out.stderr
         assert out.stderr.count("assistant: error:") == 1
+
+
+HOSTILE_TITLE = "Harbour strike ends\x1b]0;PWNED\x07"
+HOSTILE_BODY = (
+    f"{HOSTILE_TITLE}\n\nBy Staff Reporter\n\n"
+    "The dock workers of Port Elrond ended their strike on Monday\x1b[2J after nine days, "
+    "the union said.\u202e Wages will rise by four percent next year under the deal.\n\n"
+    "The port authority said ships would sail again on Tuesday\x9b31m as cranes restarted.\n"
+)
+
+
+def raw_controls(text: str) -> list[str]:
+    return [ch for ch in text if ch in "\x1b\x07\x9b\u202e\r"]
+
+
+def test_escape_sequences_never_reach_the_terminal_and_stored_text_stays_exact(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    folder = tmp_path / "arts"
+    folder.mkdir()
+    name = "evil\x1b[2J.txt"
+    (folder / name).write_bytes(HOSTILE_BODY.encode("utf-8"))
+    env = {"ASSISTANT_SEEDS_DIR": str(folder)}
+    outputs = [assistant("ingest", str(folder), env=env)]
+    question = "When did the dock workers of Port Elrond end their strike?"
+    outputs.append(assistant("ask", "--session", "new", question, env=env))
+    assert outputs[-1].returncode == 0, outputs[-1].stderr
+    assert "\\x1b[2J" in outputs[-1].stdout  # shown, visibly escaped
+    asked = assistant("ask", "--json", question, env=env)
+    outputs += [asked, assistant("sources", env=env), assistant("sources", "--json", env=env)]
+    session = outputs[1].stderr.split("(session ")[1].split(")")[0]
+    for args in (["show", session], ["export", session], ["export", session, "-f", "json"]):
+        outputs.append(assistant("sessions", *args, env=env))
+    outputs.append(assistant("ingest", str(folder / "missing\x1b]0;x\x07.txt"), env=env))
+    for out in outputs:
+        assert not raw_controls(out.stdout + out.stderr), out.args
+
+    citation = json.loads(asked.stdout)["citations"][0]
+    text = HOSTILE_BODY
+    assert text[citation["start"] : citation["end"]] == citation["quote"]
+    listing = json.loads(outputs[4].stdout)
+    assert listing[0]["title"] == HOSTILE_TITLE and listing[0]["id"] == name
+    exported = json.loads(outputs[-2].stdout)
+    assert exported["turns"][0]["answer"]["citations"][0]["quote"] == citation["quote"]
+
