@@ -22,9 +22,12 @@ from assistant.answer.events import CitationAdded, Done, Event, Failed, Retrieve
 from assistant.answer.rewrite import Rewriter, make_rewriter
 from assistant.errors import AssistantError, InputError
 from assistant.retrieval.base import ArticleSource, Retriever
+from assistant.retrieval.recency import dates_from, rerank_by_time, resolve_hint
 from assistant.settings import Settings, load_settings
-from assistant.text.dates import UNKNOWN, ArticleDate, date_of
+from assistant.text.dates import question_time
 from assistant.types import Answer, Filters, Hit, Turn
+
+_ANY_DAY = "2000-01-03"  # only to tell whether a question has time words at all
 
 
 @dataclass
@@ -75,7 +78,7 @@ class Assistant:
         self.rewriter = rewriter or make_rewriter(settings, None)
         self.info = info or IndexInfo()
         self._outlets: list[str] | None = None
-        self._dates: dict[str, ArticleDate] = {}
+        self.article_date = dates_from(source)
 
     @classmethod
     def from_settings(
@@ -153,9 +156,20 @@ class Assistant:
                 hits = self.retriever.retrieve(question, k, Filters(outlets=(outlet,)))
                 if hits:
                     return hits, outlet
+        hint = question_time(question, (filters.as_of if filters else "") or _ANY_DAY)
+        n = max(3 * k, 30) if hint else k
         if filters is not None and filters.include_inferred and (filters.since or filters.until):
-            return self._retrieve_inferred(question, k, filters), ""
-        return self.retriever.retrieve(question, k, filters), ""
+            hits = self._retrieve_inferred(question, n, filters)
+        else:
+            hits = self.retriever.retrieve(question, n, filters)
+        return (self._by_time(question, hits, filters)[:k] if hint else hits), ""
+
+    def _by_time(self, question: str, hits: list[Hit], filters: Filters | None) -> list[Hit]:
+        """Passages of the time the question asks about first ("in 2021", "most recently",
+        "before the Anchorage meeting"), relative to ``as_of`` or the newest article."""
+        hint = question_time(question, filters.as_of if filters else "")
+        hint = resolve_hint(hint, self.retriever, self.article_date)
+        return rerank_by_time(hits, hint, self.article_date)
 
     def known_outlets(self) -> list[str]:
         if self._outlets is None:  # once per process: a scan of the catalog otherwise
@@ -173,17 +187,6 @@ class Assistant:
             if self.article_date(h.chunk.article_id).overlaps(filters.since, filters.until)
         ]
         return [replace(h, rank=rank) for rank, h in enumerate(kept[:k], start=1)]
-
-    def article_date(self, article_id: str) -> ArticleDate:
-        """The article's date model, cached for the life of the assistant."""
-        if article_id not in self._dates:
-            article = self.source.article(article_id)
-            self._dates[article_id] = (
-                date_of(article, self.source.article_text(article_id))
-                if article is not None
-                else ArticleDate(UNKNOWN, "undated")
-            )
-        return self._dates[article_id]
 
     def _stream(
         self,

@@ -511,3 +511,89 @@ def _day(iso: str) -> dt.date | None:
         return dt.date.fromisoformat(iso[:10]) if iso else None
     except ValueError:
         return None
+
+
+# --- The time a question asks about ----------------------------------------------------------
+
+_LATEST = re.compile(
+    r"\b(?:latest|most\s+recent(?:ly)?|recent(?:ly)?|newest|lately|last\s+time|so\s+far|"
+    r"currently|current|now)\b",
+    re.IGNORECASE,
+)
+_EARLIEST = re.compile(r"\b(?:earliest|first\s+time|originally|initially)\b", re.IGNORECASE)
+_RELATIVE_TO = re.compile(
+    r"\b(?P<rel>before|after|prior\s+to|since|following)\s+(?P<event>[^?.,;]{3,80})",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeHint:
+    """The time a question asks about. ``kind``: "" (none), "range" (``since``..``until``,
+    inclusive ISO days, either may be open), "latest", "earliest", or "before"/"after" an
+    ``event`` whose date is not known yet (the caller may look it up)."""
+
+    kind: str = ""
+    since: str = ""
+    until: str = ""
+    words: str = ""
+    event: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.kind)
+
+
+_PRESENT = re.compile(r"\b(?:week|month|year|today|yesterday|tomorrow|tonight|ago)\b", re.I)
+
+
+def question_time(question: str, as_of: str = "") -> TimeHint:
+    """What time ``question`` asks about: explicit dates and years, "latest"/"earliest" words,
+    "before/after <event>"; "this week", "last month", "today" only from ``as_of`` (ISO day).
+
+    Weekdays and months without a year are not read: in a question they nearly always quote
+    the article's own frame ("what did he say on Thursday"), not the reader's calendar.
+    """
+    rel = _RELATIVE_TO.search(question)
+    found = [d for d in find_dates(question, as_of) if not d.relative or _PRESENT.search(d.words)]
+    if rel:
+        inside = [d for d in found if d.end > rel.start("event")]
+        word = rel.group("rel").casefold().split()[0]
+        before = word in ("before", "prior")
+        if inside:
+            day = _day(inside[0].lo if before else inside[0].hi)
+            assert day is not None
+            shifted = (day + dt.timedelta(days=-1 if before else 1)).isoformat()
+            return TimeHint(
+                "range", "" if before else shifted, shifted if before else "", rel.group()
+            )
+        return TimeHint("before" if before else "after", words=rel.group(), event=rel["event"])
+    return _dated_hint(question, found)
+
+
+def with_event_day(hint: TimeHint, day: str) -> TimeHint:
+    """A "before"/"after" hint made a range once the event's day (ISO) is known."""
+    parsed = _day(day)
+    if hint.kind not in ("before", "after") or parsed is None:
+        return hint
+    if hint.kind == "before":
+        return TimeHint(
+            "range", until=(parsed - dt.timedelta(days=1)).isoformat(), words=hint.words
+        )
+    return TimeHint("range", since=(parsed + dt.timedelta(days=1)).isoformat(), words=hint.words)
+
+
+def _dated_hint(question: str, found: list[EventDate]) -> TimeHint:
+    if found:
+        return TimeHint(
+            "range",
+            min(d.lo for d in found),
+            max(d.hi for d in found),
+            " … ".join(d.words for d in found),
+        )
+    m = _LATEST.search(question)
+    if m:
+        return TimeHint("latest", words=m.group())
+    m = _EARLIEST.search(question)
+    if m:
+        return TimeHint("earliest", words=m.group())
+    return TimeHint()
