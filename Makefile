@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup setup-dev chat ask test test-unit lint eval realtimeqa bench snapshots system-deps clean
+.PHONY: setup setup-dev chat ask test test-unit lint eval eval-report realtimeqa bench snapshots system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ test: setup-dev system-deps lint ## everything CI runs: lint, unit, integration,
 
 eval: setup                    ## score the seeds suite with the default backend
 	$(BIN)/assistant eval evals/seeds.yaml
+
+eval-report: setup            ## backends × suites (seeds, ood, RealTime QA dev/report weeks) → evals/REPORT.md; WEEKS=a,b limits
+	$(BIN)/python evals/report_all.py $(if $(WEEKS),--weeks $(WEEKS))
 
 RTQA_DIR ?= ../shared/datasets/realtimeqa
 realtimeqa: setup              ## RealTime QA weeks → evals/realtimeqa/ suites (committed) + corpus/ (not)
