@@ -212,6 +212,45 @@ class Span:
 
 
 @dataclass(frozen=True, slots=True)
+class Perspective:
+    """One outlet's own words on the question: its verified quotes (also in
+    ``Answer.citations``, same markers), who they are attributed to, and its date labels.
+
+    An article without a known outlet is its own block, labelled by its title.
+    """
+
+    outlet: str
+    title: str
+    date_text: str
+    citations: tuple[Citation, ...]
+
+    def label(self) -> str:
+        return self.outlet or f'unknown outlet ("{self.title}")'
+
+    def speakers(self) -> list[str]:
+        return list(dict.fromkeys(c.speaker for c in self.citations if c.speaker))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "outlet": self.outlet,
+            "title": self.title,
+            "label": self.label(),
+            "date": self.date_text,
+            "speakers": self.speakers(),
+            "citations": [c.to_dict() for c in self.citations],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Perspective:
+        return cls(
+            outlet=data.get("outlet", ""),
+            title=data.get("title", ""),
+            date_text=data.get("date", ""),
+            citations=tuple(Citation(**c) for c in data.get("citations", [])),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Unverified:
     """A quote or citation a model produced that could not be found in the evidence."""
 
@@ -251,6 +290,7 @@ class Answer:
     stopped: bool = False
     short_answer: Span | None = None
     confidence: float | None = None
+    perspectives: list[Perspective] | None = None
 
     SCHEMA_VERSION = 1
 
@@ -277,6 +317,9 @@ class Answer:
             "stopped": self.stopped,
             "short_answer": self.short_answer.to_dict() if self.short_answer else None,
             "confidence": self.confidence,
+            "perspectives": (
+                None if self.perspectives is None else [p.to_dict() for p in self.perspectives]
+            ),
         }
 
     @classmethod
@@ -297,4 +340,9 @@ class Answer:
             stopped=bool(data.get("stopped", False)),
             short_answer=Span(**data["short_answer"]) if data.get("short_answer") else None,
             confidence=data.get("confidence"),
+            perspectives=(
+                None
+                if data.get("perspectives") is None
+                else [Perspective.from_dict(p) for p in data["perspectives"]]
+            ),
         )

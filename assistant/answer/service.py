@@ -19,6 +19,7 @@ from typing import Any
 from assistant.answer.base import Answerer
 from assistant.answer.enrich import enrich_citation
 from assistant.answer.events import CitationAdded, Done, Event, Failed, Retrieved, TextDelta
+from assistant.answer.perspectives import coverage_note, perspectives, widen
 from assistant.answer.rewrite import Rewriter, make_rewriter
 from assistant.errors import AssistantError, InputError
 from assistant.retrieval.base import ArticleSource, Retriever
@@ -79,6 +80,7 @@ class Assistant:
         self.info = info or IndexInfo()
         self._outlets: list[str] | None = None
         self.article_date = dates_from(source)
+        self.perspectives = False
 
     @classmethod
     def from_settings(
@@ -127,14 +129,17 @@ class Assistant:
         filters: Filters | None = None,
         k: int | None = None,
         cancel: threading.Event | None = None,
+        perspectives: bool | None = None,
     ) -> Iterator[Event]:
         """Answer ``question`` in the context of ``history``; the last event is Done or Failed.
 
         Setting ``cancel`` stops the answer between events: Done then carries what was
-        produced so far with ``stopped=True``.
+        produced so far with ``stopped=True``. ``perspectives`` (default: the attribute of
+        the same name, which the CLI flag and the chat app's toggle set) adds who says what.
         """
+        wanted = self.perspectives if perspectives is None else perspectives
         try:
-            yield from self._stream(question, history, filters, k, cancel)
+            yield from self._stream(question, history, filters, k, cancel, wanted)
         except AssistantError as err:
             yield Failed(message=str(err), kind=err.kind, exit_code=err.exit_code)
 
@@ -171,6 +176,27 @@ class Assistant:
         hint = resolve_hint(hint, self.retriever, self.article_date)
         return rerank_by_time(hits, hint, self.article_date)
 
+    def _who_says_what(
+        self,
+        question: str,
+        hits: list[Hit],
+        answer: Answer,
+        history: Sequence[Turn],
+        filters: Filters | None,
+        named: str,
+    ) -> Answer:
+        """``answer`` with one block per outlet, from a wider retrieval (only the named
+        outlet's passages when the question names one)."""
+        k = max(len(hits), 1)
+        if named:
+            wide = widen(self.retriever, question, hits, k, Filters(outlets=(named,)), [])
+        else:
+            wide = widen(self.retriever, question, hits, k, filters, self.known_outlets())
+        blocks, citations = perspectives(
+            question, wide, self.source, self.answerer, answer, history
+        )
+        return replace(answer, perspectives=blocks, citations=citations)
+
     def known_outlets(self) -> list[str]:
         if self._outlets is None:  # once per process: a scan of the catalog otherwise
             self._outlets = self.source.outlets()
@@ -195,12 +221,14 @@ class Assistant:
         filters: Filters | None,
         k: int | None,
         cancel: threading.Event | None,
+        wanted: bool = False,
     ) -> Iterator[Event]:
         started = time.perf_counter()
         question = clean_question(question, self.settings.answer.max_question_chars)
         standalone = self.rewriter.rewrite(question, history) if history else question
         rewritten = time.perf_counter()
-        hits, answered_from = self._retrieve(standalone, k or self.settings.retrieval.k, filters)
+        k = k or self.settings.retrieval.k
+        hits, answered_from = self._retrieve(standalone, k, filters)
         retrieved = time.perf_counter()
         yield Retrieved(hits=hits, standalone_question=standalone)
         final: Answer | None = None
@@ -229,11 +257,14 @@ class Assistant:
         notes = list(final.notes)
         if answered_from:
             notes.append(f"Answered from {answered_from} only: the question names it.")
+        final = replace(final, citations=[enrich_citation(c, self.source) for c in final.citations])
+        if wanted and not final.stopped:
+            final = self._who_says_what(standalone, hits, final, history, filters, answered_from)
+            notes.append(coverage_note(final.perspectives or [], answered_from))
         yield Done(
             replace(
                 final,
                 notes=notes,
-                citations=[enrich_citation(c, self.source) for c in final.citations],
                 question=question,
                 standalone_question=standalone,
                 evidence=list(hits),

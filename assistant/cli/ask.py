@@ -53,7 +53,15 @@ def register(app: typer.Typer) -> None:
             "in the range (and update-only dates that could be in it).",
         ),
         as_of: str = typer.Option(
-            "", "--as-of", help='"Today" for relative time words (default: the newest article).'
+            "",
+            "--as-of",
+            help='"Today" (YYYY-MM-DD) for a question\'s "this week", "last month"; without it '
+            "they are not read as dates.",
+        ),
+        perspectives: bool = typer.Option(
+            False,
+            "--perspectives",
+            help="Who says what: each outlet's own verified quotes, one block per outlet.",
         ),
     ) -> None:
         """Answer one question with verified quotes from the articles.
@@ -73,6 +81,7 @@ def register(app: typer.Typer) -> None:
                 overrides=model_overrides(backend, model),
                 filters=filters,
                 k=k or None,
+                perspectives=perspectives,
             )
 
 
@@ -136,6 +145,7 @@ def run_ask(
     overrides: dict[str, Any],
     filters: Any,
     k: int | None,
+    perspectives: bool = False,
 ) -> None:
     from assistant.answer.events import Done, Failed, TextDelta
     from assistant.answer.service import Assistant, clean_question
@@ -146,6 +156,7 @@ def run_ask(
     question = clean_question(question, settings.answer.max_question_chars)
     conversation = _open_conversation(settings, session)
     assistant = Assistant.from_settings(settings, on_status=status)
+    assistant.perspectives = perspectives
     shown = ""
     for event in run_turn(assistant, question, conversation, filters=filters, k=k):
         if isinstance(event, TextDelta) and not as_json:
@@ -165,6 +176,7 @@ def run_ask(
                 print(json_for_terminal(json.dumps(data, ensure_ascii=False, indent=2)))
             else:
                 _print_answer(answer, shown)
+                _print_perspectives(answer)
                 _print_sources(answer, session_id)
 
 
@@ -194,11 +206,22 @@ def _print_answer(answer: Any, shown: str) -> None:
             )
         else:
             print(
-                "\n\nChecked against the articles, the answer reads:\n"
-                + for_terminal(answer.text),
+                "\n\nChecked against the articles, the answer reads:\n" + for_terminal(answer.text),
                 end="",
             )
     print()
+
+
+def _print_perspectives(answer: Any) -> None:
+    """One block per outlet: its label and date, then its quotes with their speakers."""
+    if answer.perspectives is None:
+        return
+    print("\nWho says what:")
+    for block in answer.perspectives:
+        print(f"■ {one_line(block.label())} — {one_line(block.date_text)}")
+        for c in block.citations:
+            said = f"{c.speaker}: " if c.speaker else ""
+            print(f"  [{c.n}] {one_line(said)}“{one_line(c.quote)}”")
 
 
 def _print_sources(answer: Any, session_id: str) -> None:
@@ -212,11 +235,13 @@ def _print_sources(answer: Any, session_id: str) -> None:
         for u in answer.unverified:
             print(f"  - “{one_line(u.quote[:120])}” ({one_line(u.reason)})")
     if answer.citations:
+        in_blocks = {c.n for p in answer.perspectives or [] for c in p.citations}
         print("\nSources:")
         for c in answer.citations:
             print(f"[{c.n}] {one_line(c.label())}")
-            said = f" — attributed to {c.speaker}" if c.speaker else ""
-            print(f"    “{one_line(c.quote)}”{one_line(said)}")
+            if c.n not in in_blocks:  # each quote is printed once
+                said = f" — attributed to {c.speaker}" if c.speaker else ""
+                print(f"    “{one_line(c.quote)}”{one_line(said)}")
             print(f"    {one_line(c.article_id)} chars {c.start}-{c.end}")
     if session_id:
         print(f"\n(session {session_id})", file=sys.stderr)
