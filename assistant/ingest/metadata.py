@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any
 
 from assistant.ingest.layout import BYLINE, DATE_LABEL, METADATA, Layout, analyse, date_labels
 from assistant.ingest.loaders import Document
@@ -32,7 +33,7 @@ _MAX_OUTLET_WORDS = 8
 
 def extract_metadata(doc: Document) -> Article:
     layout = analyse(doc.text, doc.kind)
-    found = {
+    found: dict[str, Any] = {
         "title": layout.title,
         "outlet": _outlet(layout, doc.text),
         "byline": _byline(layout),
