@@ -77,6 +77,15 @@ class ChunkingSettings(BaseModel):
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are refused.")
 
 
+class FetchSettings(BaseModel):
+    timeout: float = Field(15.0, gt=0, description="Seconds to wait for a web page or feed.")
+    max_mb: float = Field(10.0, gt=0, description="Larger pages and feeds are abandoned.")
+    max_redirects: int = Field(5, ge=0, le=30, description="Redirects followed before giving up.")
+    user_agent: str = Field(
+        "news-assistant/0.1", description="User-Agent sent with web and feed requests."
+    )
+
+
 class RetrievalSettings(BaseModel):
     k: int = Field(6, ge=1, le=100, description="Passages handed to the answerer.")
     fetch_k: int = Field(
@@ -168,6 +177,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)  # type: ignore[arg-type]
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)  # type: ignore[arg-type]
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)  # type: ignore[arg-type]
+    fetch: FetchSettings = Field(default_factory=FetchSettings)  # type: ignore[arg-type]
     answer: AnswerSettings = Field(default_factory=AnswerSettings)  # type: ignore[arg-type]
     openai: OpenAISettings = Field(default_factory=OpenAISettings)  # type: ignore[arg-type]
     local: LocalSettings = Field(default_factory=LocalSettings)  # type: ignore[arg-type]
@@ -205,6 +215,15 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.model_cache_dir or self.data_dir / "models"
+
+    @property
+    def sources_dir(self) -> Path:
+        """Fetched pages and dump records, kept as the original files offsets point into."""
+        return self.data_dir / "sources"
+
+    @property
+    def feeds_db(self) -> Path:
+        return self.data_dir / "feeds.sqlite3"
 
     @property
     def lock_file(self) -> Path:

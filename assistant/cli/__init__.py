@@ -12,7 +12,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from assistant.cli import ask, config_cmd, ingest, serve_cmd, sessions
+from assistant.cli import ask, config_cmd, feeds, ingest, serve_cmd, sessions
 from assistant.errors import EXIT_BUG
 from assistant.settings import debug_enabled
 from assistant.text.safe import one_line
@@ -28,7 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (ingest, ask, sessions, config_cmd, serve_cmd):
+for module in (ingest, feeds, ask, sessions, config_cmd, serve_cmd):
     module.register(app)
 
 _PLUGINS_LOADED = False
@@ -44,7 +44,7 @@ def _load_plugins() -> None:
         ep.load()(app)
 
 
-_CORE = {"ingest", "sources", "ask", "sessions", "config", "serve", "mcp"}
+_CORE = {"ingest", "sources", "feeds", "ask", "sessions", "config", "serve", "mcp"}
 
 
 def main() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -29,9 +28,25 @@ def register(app: typer.Typer) -> None:
 
 def ingest(
     paths: Annotated[
-        list[Path] | None,
-        typer.Argument(help="Files or folders to ingest (default: the seeds folder)."),
+        list[str] | None,
+        typer.Argument(
+            help="Files, folders, http(s) URLs or JSONL dumps (.jsonl/.ndjson) to ingest"
+            " (default: the seeds folder).",
+            show_default=False,
+        ),
     ] = None,
+    field_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="JSONL field names, e.g. title=headline,text=body (fields: text, title, url,"
+            " authors, publish_date, outlet; dotted keys reach into objects).",
+        ),
+    ] = None,
+    records: Annotated[
+        str,
+        typer.Option("--records", help="JSONL: each line holds a list of articles under KEY."),
+    ] = "",
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Drop the whole index and ingest from scratch.")
     ] = False,
@@ -42,21 +57,31 @@ def ingest(
         bool, typer.Option("--json", help="Print the report as JSON on stdout.")
     ] = False,
 ) -> None:
-    """Index new and changed articles; unchanged files are skipped."""
+    """Index new and changed articles; unchanged files are skipped.
+
+    Web pages and dump records are saved in the data dir first (the files quotes point into).
+    """
+    from assistant.ingest.dumps import parse_map
+    from assistant.ingest.sources import gather
     from assistant.retrieval.indexer import sync
 
     with user_errors():
         settings = load_settings()
+        mapping = parse_map(field_map or [])
+        given = gather(paths or [], settings, mapping=mapping, records_key=records)
+        if given.duplicates:
+            status(f"{given.duplicates} duplicate records skipped (same URL or text)")
         err_console = Console(stderr=True, highlight=False)
         _announce_model_preparation(settings)
         with _ProgressBar(err_console) as bar:
             report = sync(
-                paths or [settings.seeds_dir],
+                given.paths if paths else [settings.seeds_dir],
                 settings,
                 rebuild=rebuild,
                 prune=prune,
                 progress=bar.update,
             )
+        report.failed[:0] = given.failed
     for line in report.failed:
         status(f"skipped {line}")
     if as_json:

@@ -12,7 +12,10 @@ from assistant.types import Article
 def test_url_round_trips(tmp_path: Path) -> None:
     cat = Catalog(tmp_path / "index.sqlite3")
     cat.put(Article("a", "/x/a.html", title="T", url="https://example.org/a"), "text", 1)
-    assert cat.article("a") == Article("a", "/x/a.html", title="T", url="https://example.org/a")
+    got = cat.article("a")
+    assert got is not None and (got.path, got.title, got.url) == (
+        "/x/a.html", "T", "https://example.org/a"
+    )  # fmt: skip
     assert cat.list_articles()[0][0].url == "https://example.org/a"
     cat.close()
 
@@ -29,6 +32,7 @@ def test_index_from_before_urls_is_migrated_in_place(tmp_path: Path) -> None:
     db.commit()
     db.close()
     cat = Catalog(path)
-    assert cat.article("old.txt") == Article("old.txt", "/x/old.txt", title="Old", content_hash="h")
+    got = cat.article("old.txt")
+    assert got is not None and (got.title, got.content_hash, got.url) == ("Old", "h", "")
     assert cat.article_text("old.txt") == "old text"
     cat.close()
