@@ -49,6 +49,7 @@ def register(app: typer.Typer) -> None:
     group.command("run")(eval_command)
     importers = typer.Typer(help="Convert a public QA dataset into corpus folders and suites.")
     importers.command("realtimeqa")(import_realtimeqa)
+    importers.command("jsonl")(import_jsonl)
     group.add_typer(importers, name="import")
     app.add_typer(group, name="eval")
 
@@ -78,6 +79,22 @@ def import_realtimeqa(
             f"{week.week} ({week.split}): {week.articles} articles, {week.answerable} answerable,"
             f" {week.refusals} refusals → {week.suite}"
         )
+
+
+def import_jsonl(
+    file: Annotated[Path, typer.Argument(help="A JSONL file: one question per line.")],
+    out: Annotated[Path, typer.Option("--out", help="The suite to write (YAML).")],
+) -> None:
+    """A JSONL QA dataset (question / answer / contexts or ids; what `eval --export jsonl`
+    writes) → a suite."""
+    from evals.importers.jsonl import ImportProblem, convert, write_suite
+
+    try:
+        cases = convert(file)
+        write_suite(cases, out, file)
+    except ImportProblem as err:
+        raise fail(str(err), 2) from None
+    typer.echo(f"{len(cases)} cases → {out}")
 
 
 def eval_command(
@@ -128,10 +145,22 @@ def eval_command(
     failures: Annotated[
         bool, typer.Option("--failures", help="Show only failing turns in the table.")
     ] = False,
+    export: Annotated[
+        tuple[str, Path] | None,
+        typer.Option(
+            "--export",
+            metavar="FORMAT OUT",
+            help="Write one row per turn to OUT: jsonl (ours and ragas' fields) or ragas.",
+        ),
+    ] = None,
 ) -> None:
     """Run eval suites and report correctness, refusals, retrieval and citation checks."""
     if backend is not None and backend not in BACKENDS:
         raise fail(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}", 2)
+    from evals.export import FORMATS, Recorder
+
+    if export is not None and export[0] not in FORMATS:
+        raise fail(f"--export takes {' or '.join(FORMATS)}, not {export[0]!r}", 2)
     cases = _load(suites, only or [], tag or [])
     old = _load_baseline(baseline)
     with user_errors():
@@ -142,7 +171,10 @@ def eval_command(
         settings = load_settings(**overrides)
         assistant = Assistant.from_settings(settings, on_status=status)
         judge_model = _make_judge(settings) if judge else None
-        report = _run(cases, assistant, [str(s) for s in suites], k, corpus, judge_model)
+        recorder = Recorder(assistant)
+        report = _run(cases, recorder, [str(s) for s in suites], k, corpus, judge_model)
+    if export is not None:
+        _export(cases, report, recorder, *export)
     out = Console()
     comparison = compare(report.to_dict(), old, tolerance) if old is not None else None
     render_terminal(report, out, failures_only=failures)
@@ -153,6 +185,17 @@ def eval_command(
     if markdown:
         write_markdown(report, markdown, comparison)
     _gate(report, comparison, min_correctness, min_refusal_recall, min_citation_validity)
+
+
+def _export(cases: list[Case], report: RunReport, recorder: Any, fmt: str, out: Path) -> None:
+    from evals.export import rows, write
+
+    data = rows(cases, report, recorder.answers)
+    try:
+        write(out, fmt, data)
+    except OSError as err:
+        raise fail(f"cannot write {out}: {err.strerror or err}", 2) from None
+    status(f"wrote {len(data)} rows ({fmt}) to {out}")
 
 
 def _load(paths: list[Path], only: list[str], tags: list[str]) -> list[Case]:
