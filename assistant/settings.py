@@ -8,16 +8,19 @@ the TOML config file (``$ASSISTANT_CONFIG`` or ``<user config dir>/config.toml``
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from assistant.errors import ConfigError
 
 APP_NAME = "assistant"
 ENV_PREFIX = "ASSISTANT_"
@@ -195,6 +198,13 @@ class Settings(BaseSettings):
         toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
         return (init_settings, env_settings, toml)
 
+    @field_validator("data_dir", "model_cache_dir", "seeds_dir", "prompts_dir")
+    @classmethod
+    def _a_folder(cls, value: Path | None) -> Path | None:
+        if value is not None and value.exists() and not value.is_dir():
+            raise ValueError(f"{value} is a file; this setting takes a folder")
+        return value
+
     # Paths derived from data_dir; nothing is created until a component needs it.
     @property
     def chroma_dir(self) -> Path:
@@ -233,9 +243,92 @@ class Settings(BaseSettings):
 def load_settings(**overrides: Any) -> Settings:
     """Settings from every source, with ``overrides`` (CLI flags) on top.
 
-    Nested overrides use dicts: ``load_settings(answer={"backend": "openai"})``.
+    Nested overrides use dicts: ``load_settings(answer={"backend": "openai"})``. A value no
+    setting can take raises ConfigError: one line naming the setting, where the value came
+    from (file:line, environment variable, command line) and what is allowed.
     """
-    return Settings(**overrides)
+    import tomllib
+
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as err:
+        raise _config_error(err, overrides) from None
+    except SettingsError as err:  # e.g. a nested table given a plain value in the environment
+        raise _source_error(str(err)) from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"{config_file()}: the config file is not UTF-8 (byte {err.start}); save it as UTF-8"
+        ) from None
+    except OSError as err:
+        raise ConfigError(f"{config_file()}: cannot read the config file: {err.strerror}") from None
+    except tomllib.TOMLDecodeError as err:  # "Invalid value (at line 3, column 5)"
+        raise ConfigError(f"{config_file()}: not valid TOML: {err}") from None
+
+
+def _source_error(message: str) -> ConfigError:
+    found = re.search(r'field "(\w+)" from source "(\w+)"', message)
+    if found and found.group(2) == "EnvSettingsSource":
+        name = found.group(1)
+        env = f"{ENV_PREFIX}{name.upper()}"
+        return ConfigError(
+            f"{name} ({'environment variable ' + env}): a table of settings, not one value; "
+            f"set one of its fields, e.g. {env}__<FIELD>"
+        )
+    return ConfigError(f"bad configuration: {' '.join(message.split())}")
+
+
+FLAGS: dict[tuple[str, ...], str] = {("answer", "backend"): "--backend"}
+"""Settings a command-line flag sets, so an error can name the flag."""
+
+
+def _config_error(err: Any, overrides: dict[str, Any]) -> ConfigError:
+    first = err.errors()[0]
+    loc = tuple(str(part) for part in first["loc"])
+    name = ".".join(loc)
+    value = first.get("input")
+    allowed = first["msg"].removeprefix("Value error, ")
+    shown = "" if isinstance(value, dict) else f" = {str(value)!r}"
+    return ConfigError(f"{name}{shown} ({_source_of(loc, overrides)}): {allowed}")
+
+
+def _source_of(loc: tuple[str, ...], overrides: dict[str, Any]) -> str:
+    node: Any = overrides
+    for part in loc:
+        node = node.get(part) if isinstance(node, dict) else None
+    if node is not None:
+        flag = FLAGS.get(loc)
+        return f"command line {flag}" if flag else "passed in code"
+    env = (ENV_PREFIX + "__".join(loc)).upper()
+    if any(key.upper() == env for key in os.environ):
+        return f"environment variable {env}"
+    line = _toml_line(config_file(), loc)
+    if line:
+        return f"{config_file()}:{line}"
+    return "default" if not config_file().is_file() else f"{config_file()}"
+
+
+def _toml_line(path: Path, loc: tuple[str, ...]) -> int:
+    """The line of ``loc``'s key in a TOML file (``[table]`` then ``key =``), 0 if not found."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 0
+    table: tuple[str, ...] = ()
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        header = re.fullmatch(r"\[\s*([\w.\- ]+?)\s*\]", line)
+        if header:
+            table = tuple(p.strip() for p in header.group(1).split("."))
+            continue
+        key = re.match(r"([\w.\-\"' ]+?)\s*=", line)
+        if key:
+            dotted = tuple(p.strip().strip("\"'") for p in key.group(1).split("."))
+            if table + dotted == loc:
+                return number
+    return 0
 
 
 def masked(settings: Settings) -> dict[str, Any]:
@@ -247,6 +340,34 @@ def masked(settings: Settings) -> dict[str, Any]:
             return "***" if model.get_secret_value() else ""
         if isinstance(model, BaseModel):
             return {k: walk(node[k], getattr(model, k)) for k in node}
-        return node
+        return mask_url(node) if isinstance(node, str) else node
 
     return walk(data, settings)  # type: ignore[no-any-return]
+
+
+_SECRET_PARAM = re.compile(
+    r"(?i)(key|token|secret|passw(or)?d|pwd|auth|credential|signature|sig|session)"
+)
+
+
+def mask_url(value: str) -> str:
+    """A URL with its userinfo (``alice:pa55@``) and secret-looking query parameters
+    (``api-key=…``, ``token=…``) replaced by ``***``; anything else is returned unchanged."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    if "://" not in value:
+        return value
+    try:
+        parts = urlsplit(value)
+        netloc = parts.netloc
+    except ValueError:
+        return "***"  # unparseable: show nothing rather than a credential
+    if "@" in netloc:
+        netloc = "***@" + netloc.rpartition("@")[2]
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode(
+            [(k, "***" if _SECRET_PARAM.search(k) and v else v) for k, v in pairs], safe="*"
+        )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

@@ -12,8 +12,13 @@ from importlib.metadata import entry_points
 
 import typer
 
+try:  # typer ≥ 0.20 carries its own copy of click
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_errors  # type: ignore[no-redef]
+
 from assistant.cli import ask, config_cmd, feeds, ingest, serve_cmd, sessions
-from assistant.errors import EXIT_BUG
+from assistant.errors import EXIT_BUG, EXIT_INTERRUPTED, AssistantError
 from assistant.settings import debug_enabled
 from assistant.text.safe import one_line
 
@@ -55,7 +60,23 @@ def main() -> None:
     if args[0] not in _CORE:
         _load_plugins()
     try:
-        app(args=args, prog_name="assistant")
+        code = app(args=args, prog_name="assistant", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as err:  # the help is printed as this is raised
+        if err.format_message():
+            print(err.format_message())
+        sys.exit(err.exit_code)
+    except click_errors.ClickException as err:  # bad flags: one line, not typer's box
+        ctx = getattr(err, "ctx", None)
+        command = f"assistant {ctx.command_path.partition(' ')[2]}".strip() if ctx else ""
+        hint = f" (see `{command} --help`)" if command else ""
+        print(f"assistant: error: {one_line(err.format_message())}{hint}", file=sys.stderr)
+        sys.exit(err.exit_code)
+    except typer.Abort:
+        print("assistant: error: interrupted", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    except AssistantError as err:  # e.g. bad configuration met outside a command's own handler
+        print(f"assistant: error: {one_line(str(err))}", file=sys.stderr)
+        sys.exit(err.exit_code)
     except Exception as exc:  # a bug, not bad input: one line unless debugging
         if debug_enabled():
             raise
@@ -65,3 +86,4 @@ def main() -> None:
             file=sys.stderr,
         )
         sys.exit(EXIT_BUG)
+    sys.exit(code if isinstance(code, int) else 0)

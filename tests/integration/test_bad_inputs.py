@@ -78,3 +78,35 @@ def test_escape_sequences_never_reach_the_terminal_and_stored_text_stays_exact(
     exported = json.loads(outputs[-2].stdout)
     assert exported["turns"][0]["answer"]["citations"][0]["quote"] == citation["quote"]
 
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "code", "expected"),
+    [
+        (["ask", "--k", "abc", "x"], {}, 2, "Invalid value for '--k'"),
+        (["ask", "--k", "500", "x"], {}, 2, "Invalid value for '--k'"),
+        (["ask", "--backend", "foo", "x"], {}, 10, "answer.backend = 'foo' (command line"),
+        (["config"], {"ASSISTANT_RETRIEVAL__K": "abc"}, 10, "ASSISTANT_RETRIEVAL__K"),
+        (["sources"], {"ASSISTANT_STORE__PORT": "99999"}, 10, "ASSISTANT_STORE__PORT"),
+        (["ask", "x"], {"ASSISTANT_OPENAI__TIMEOUT": "-5"}, 10, "greater than 0"),
+        (["sessions", "list"], {"ASSISTANT_DATA_DIR": "/etc/passwd", "ASSISTANT_DEBUG": "0"},
+         10, "takes a folder"),
+        (["nosuch"], {}, 2, "No such command 'nosuch'"),
+    ],
+)  # fmt: skip
+def test_bad_flags_and_settings_are_one_line(
+    args: list[str], env: dict[str, str], code: int, expected: str
+) -> None:
+    out = assistant(*args, env=env)
+    assert out.returncode == code, out.stderr
+    assert out.stderr.startswith("assistant: error: ") and out.stderr.count("\n") == 1
+    assert expected in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_malformed_or_non_utf8_config_file_even_for_config(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    for content in (b"[retrieval\nk = 3\n", b"[answer]\nbackend = \"\xff\"\n"):
+        path.write_bytes(content)
+        out = assistant("config", env={"ASSISTANT_CONFIG": str(path)})
+        assert out.returncode == 10, out.stderr
+        assert out.stderr.count("\n") == 1 and str(path) in out.stderr
