@@ -5,7 +5,8 @@ can act on, 2 bad input (question, flags, files), 3 no usable index, 4 the model
 failed, 5 the store is busy or locked, 6 the index was built with another embedding model,
 7 some files were not ingested (the others were), 8 an eval scored below its floors or
 regressed, 9 a confirmation was declined, 10 bad configuration, 11 the vector store server
-cannot be reached; 70 is a bug, 130 an interrupt.
+cannot be reached, 12 the index is damaged (run `assistant ingest --repair`); 70 is a bug,
+130 an interrupt.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ EXIT_BELOW_FLOORS = 8
 EXIT_DECLINED = 9
 EXIT_CONFIG = 10
 EXIT_STORE_UNREACHABLE = 11
+EXIT_INDEX_DAMAGED = 12
 EXIT_BUG = 70
 EXIT_INTERRUPTED = 130
 
@@ -77,3 +79,17 @@ class StoreUnreachableError(AssistantError):
 
     exit_code = EXIT_STORE_UNREACHABLE
     kind = "store-unreachable"
+
+
+class StoreConflictError(AssistantError):
+    """The vector collection belongs to another data dir's index (a shared Chroma server)."""
+
+    exit_code = EXIT_NO_INDEX
+    kind = "store-conflict"
+
+
+class IndexDamagedError(AssistantError):
+    """The catalog lists chunks the vector store no longer holds."""
+
+    exit_code = EXIT_INDEX_DAMAGED
+    kind = "index-damaged"

@@ -71,7 +71,12 @@ class StoreSettings(BaseModel):
     port: int = Field(8000, ge=1, le=65535, description="Chroma server port (mode=server).")
     ssl: bool = Field(False, description="Use HTTPS to reach the Chroma server.")
     token: SecretStr = Field(SecretStr(""), description="Chroma server auth token, if any.")
-    collection: str = Field("articles", description="Chroma collection name.")
+    collection: str = Field(
+        "",
+        description="Chroma collection for this data dir's index; empty: 'articles' embedded,"
+        " 'articles-<index id>' on a server (each data dir its own). Two data dirs naming the"
+        " same one are refused: sharing an index means sharing the data dir.",
+    )
 
 
 class ChunkingSettings(BaseModel):

@@ -16,7 +16,8 @@ from assistant.text.safe import for_terminal, json_for_terminal, one_line
 EPILOG = (
     "Exit codes: 0 answered or refused, 2 bad input, 3 no usable index, 4 model endpoint "
     "failed, 5 store busy or being rebuilt, 6 index built with another embedding model, "
-    "10 bad configuration, 11 the Chroma server cannot be reached."
+    "10 bad configuration, 11 the Chroma server cannot be reached, "
+    "12 index damaged (run `assistant ingest --repair`)."
 )
 
 

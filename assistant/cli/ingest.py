@@ -17,6 +17,7 @@ EPILOG = (
     "Exit codes: 0 ok, 2 bad input (nothing to ingest), 3 no usable index, 5 another ingest"
     " is running, 6 index built with another embedding model, 7 some files failed (the others"
     " are ingested), 10 bad configuration, 11 the Chroma server cannot be reached."
+    " `--rebuild` builds the new index aside and swaps it in: until then the old one answers."
 )
 
 
@@ -53,6 +54,14 @@ def ingest(
     prune: Annotated[
         bool, typer.Option("--prune", help="Remove articles whose files no longer exist.")
     ] = False,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Check every article's chunks in the vector store and re-create missing ones"
+            " from the catalog (no PATH: repair only, ingest nothing new).",
+        ),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the report as JSON on stdout.")
     ] = False,
@@ -75,10 +84,11 @@ def ingest(
         _announce_model_preparation(settings)
         with _ProgressBar(err_console) as bar:
             report = sync(
-                given.paths if paths else [settings.seeds_dir],
+                given.paths if paths else ([] if repair else [settings.seeds_dir]),
                 settings,
                 rebuild=rebuild,
                 prune=prune,
+                repair=repair,
                 progress=bar.update,
             )
         report.failed[:0] = given.failed

@@ -1,4 +1,8 @@
-"""First use: when there is no index yet, ingest the seed articles so a fresh install answers."""
+"""First use: when there is no index yet, ingest the seed articles so a fresh install answers.
+
+Only a first run gets the seeds: an index that was built, even if it is empty now or damaged,
+is the user's, and the seeds would mix into it unasked.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import time
 from collections.abc import Callable
 
 from assistant.errors import IndexMissingError, StoreBusyError
+from assistant.retrieval.catalog import META_SEEDING, Catalog
 from assistant.retrieval.index import Index, open_index
 from assistant.settings import Settings
 
@@ -14,7 +19,7 @@ BUSY_WAIT_S = 5.0
 
 
 def ensure_index(settings: Settings, on_status: Callable[[str], None] | None = None) -> Index:
-    """Open the index, ingesting ``settings.seeds_dir`` first when there is none or it is empty.
+    """Open the index; on a first run (no index was ever built) ingest ``settings.seeds_dir``.
 
     When another ingest holds the index (it is being built or rebuilt), wait briefly for it
     and use what it built; past ``BUSY_WAIT_S`` say so instead of blaming a second ingest.
@@ -30,6 +35,10 @@ def ensure_index(settings: Settings, on_status: Callable[[str], None] | None = N
     index = _open_filled(settings)
     if index is not None:
         return index
+    if not first_run(settings):
+        raise IndexMissingError(
+            f"the index in {settings.data_dir} is empty — run `assistant ingest PATH`"
+        )
     return _ingest_seeds(settings, on_status)
 
 
@@ -44,9 +53,7 @@ def _open_filled(settings: Settings) -> Index | None:
     return None
 
 
-def _wait_for_other_ingest(
-    settings: Settings, on_status: Callable[[str], None] | None
-) -> bool:
+def _wait_for_other_ingest(settings: Settings, on_status: Callable[[str], None] | None) -> bool:
     """True once no other process holds the ingest lock; False if it still does after the wait."""
     from assistant.retrieval.indexer import ingest_lock
 
@@ -65,6 +72,19 @@ def _wait_for_other_ingest(
             time.sleep(0.1)
 
 
+def first_run(settings: Settings) -> bool:
+    """No catalog, or one nothing was ever indexed into but the seeds (a killed first run)."""
+    if not settings.index_db.exists():
+        return True
+    catalog = Catalog(settings.index_db, create=False)
+    try:
+        if catalog.stats()["articles"]:
+            return False
+        return catalog.embedding_model is None or catalog.get_meta(META_SEEDING) == "1"
+    finally:
+        catalog.close()
+
+
 def _ingest_seeds(settings: Settings, on_status: Callable[[str], None] | None) -> Index:
     from assistant.retrieval.chroma_store import make_client
     from assistant.retrieval.indexer import sync
@@ -76,6 +96,11 @@ def _ingest_seeds(settings: Settings, on_status: Callable[[str], None] | None) -
         on_status(
             f"No index yet: ingesting the seed articles from {settings.seeds_dir} (one time)…"
         )
+    catalog = Catalog(settings.index_db)
+    try:
+        catalog.set_meta(META_SEEDING, "1")
+    finally:
+        catalog.close()
     report = sync([settings.seeds_dir], settings)
     if on_status:
         on_status(report.summary())
@@ -86,4 +111,5 @@ def _ingest_seeds(settings: Settings, on_status: Callable[[str], None] | None) -
             f"no articles are indexed and none could be read from {settings.seeds_dir} — "
             "run `assistant ingest PATH`"
         )
+    index.source.delete_meta(META_SEEDING)
     return index

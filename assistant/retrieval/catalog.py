@@ -53,6 +53,10 @@ _N_ARTICLE = len(_ARTICLE_COLUMNS.split(","))
 META_MODEL = "embedding_model"
 META_DIM = "embedding_dim"
 META_BM25_DIRTY = "bm25_dirty"
+META_INDEX_ID = "index_id"
+META_COLLECTION = "collection"
+META_SEEDING = "seeding"
+LEGACY_COLLECTION = "articles"
 
 
 class Catalog:
@@ -172,6 +176,34 @@ class Catalog:
                 ),
             )  # fmt: skip
 
+    def adopt(self, staging: Path, extra_meta: dict[str, str]) -> None:
+        """Replace every article and all metadata but the index id with ``staging``'s, in one
+        transaction (the swap at the end of ``ingest --rebuild``), then add ``extra_meta``."""
+        keep = META_INDEX_ID
+        with self._lock:
+            self._conn.execute("ATTACH DATABASE ? AS staging", (str(staging),))
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    db = self._conn
+                    db.execute("DELETE FROM main.articles")
+                    db.execute("INSERT INTO main.articles SELECT * FROM staging.articles")
+                    db.execute("DELETE FROM main.meta WHERE key != ?", (keep,))
+                    db.execute(
+                        "INSERT INTO main.meta SELECT key, value FROM staging.meta WHERE key != ?",
+                        (keep,),
+                    )
+                    db.executemany(
+                        "INSERT OR REPLACE INTO main.meta (key, value) VALUES (?, ?)",
+                        list(extra_meta.items()),
+                    )
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            finally:
+                self._conn.execute("DETACH DATABASE staging")
+
     def set_path(self, article_id: str, path: str) -> None:
         with self._tx() as db:
             db.execute("UPDATE articles SET path = ? WHERE id = ?", (path, article_id))
@@ -194,6 +226,32 @@ class Catalog:
     def set_meta(self, key: str, value: str) -> None:
         with self._tx() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def delete_meta(self, key: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM meta WHERE key = ?", (key,))
+
+    def index_id(self, *, create: bool = False) -> str | None:
+        """This index's stable id: it names and owns its Chroma collection (see chroma_store)."""
+        found = self.get_meta(META_INDEX_ID)
+        if found is None and create:
+            import uuid
+
+            found = uuid.uuid4().hex
+            with self._tx() as db:
+                db.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (META_INDEX_ID, found)
+                )
+            found = self.get_meta(META_INDEX_ID)
+        return found
+
+    def collection_name(self) -> str | None:
+        """The collection this index's vectors live in; ``articles`` for an index built
+        before the name was recorded."""
+        stored = self.get_meta(META_COLLECTION)
+        if stored is None and self.embedding_model is not None:
+            return LEGACY_COLLECTION
+        return stored
 
     @property
     def bm25_dirty(self) -> bool:

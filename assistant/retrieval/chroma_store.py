@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from assistant.errors import ModelMismatchError, StoreUnreachableError
+from assistant.errors import ModelMismatchError, StoreConflictError, StoreUnreachableError
 from assistant.files import private_dir
 from assistant.settings import Settings
 from assistant.types import Chunk, Filters
@@ -31,6 +31,7 @@ DIM_KEY = "embedding_dim"
 HASH_KEY = "content_hash"
 OUTLET_KEY = "outlet_key"
 DAY_KEY = "day"
+OWNER_KEY = "index_id"
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 _PAGE = 2000
 F = TypeVar("F", bound=Callable[..., Any])
@@ -94,6 +95,34 @@ def _server_call(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def collection_for(settings: Settings, stored: str | None, index_id: str) -> str:
+    """The collection an index writes to: the one it recorded, unless ``store.collection``
+    now names another; else ``articles`` in the data dir's own embedded store, and
+    ``articles-<index id>`` on a server, where other data dirs' indexes live beside it."""
+    explicit = settings.store.collection
+    if stored and (not explicit or stored == explicit or stored.startswith(explicit + "--")):
+        return stored
+    if explicit:
+        return explicit
+    if settings.store.mode == "embedded":
+        return "articles"
+    return f"articles-{index_id[:16]}"
+
+
+def record_id(chunk: Chunk, content_hash: str) -> str:
+    """A chunk's id in Chroma names its article version, so a new version's chunks are
+    written beside the old ones and the catalog switches between them in one commit."""
+    return f"{chunk.id}@{content_hash[:12]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    id: str
+    article_id: str
+    index: int
+    content_hash: str
+
+
 def describe(settings: Settings) -> str:
     """Where the vectors live, for stats and messages."""
     if settings.store.mode == "embedded":
@@ -149,9 +178,11 @@ class DenseHit:
 class ChromaStore:
     """One collection of chunk vectors, tagged with the embedding model that made them."""
 
-    def __init__(self, settings: Settings, client: ClientAPI | None = None) -> None:
+    def __init__(
+        self, settings: Settings, client: ClientAPI | None = None, name: str | None = None
+    ) -> None:
         self.settings = settings
-        self.name = settings.store.collection
+        self.name = name or settings.store.collection or "articles"
         self._client = client
         self._collection: Collection | None = None
         self._lc: tuple[Any, dict[str, Any]] | None = None
@@ -189,6 +220,21 @@ class ChromaStore:
             raise ModelMismatchError(
                 f"index was built with {built}; this run uses {model}"
                 " — run `assistant ingest --rebuild`"
+            )
+
+    def owner(self) -> str | None:
+        """The id of the index that created the collection (None: made before owners)."""
+        col = self.collection()
+        return None if col is None else (str((col.metadata or {}).get(OWNER_KEY, "")) or None)
+
+    def check_owner(self, index_id: str | None) -> None:
+        """Refuse a collection another data dir's index writes to: its catalog, not ours,
+        says which of its chunks are current, and our ingest would delete them as orphans."""
+        owner = self.owner()
+        if owner is not None and index_id is not None and owner != index_id:
+            raise StoreConflictError(
+                f"the Chroma collection {self.name!r} belongs to another index (id {owner[:16]});"
+                " give this data dir its own with store.collection, or share the data dir too"
             )
 
     @_server_call
@@ -258,6 +304,19 @@ class ChromaStore:
             return []
         return [i for page in self._pages(col, include=[]) for i in page["ids"]]
 
+    def iter_records(self) -> Iterator[Record]:
+        """Every stored chunk's id, article, position and version, without its text."""
+        col = self.collection()
+        if col is None:
+            return
+        for page in self._pages(col, include=["metadatas"]):
+            for cid, meta in zip(page["ids"], page["metadatas"] or [], strict=True):
+                meta = meta or {}
+                yield Record(
+                    cid, str(meta.get("article_id", "")), int(meta.get("index", -1)),
+                    str(meta.get(HASH_KEY, "")),
+                )  # fmt: skip
+
     def iter_chunks(self) -> Iterator[tuple[Chunk, str]]:
         """Every stored chunk with its article's content hash (for the BM25 rebuild)."""
         col = self.collection()
@@ -281,29 +340,35 @@ class ChromaStore:
 
     # Writing (the indexer only; langchain-chroma is imported here, never on the query path)
     @_server_call
-    def open_for_writing(self, model: str, dim: int) -> None:
-        """Create the collection if needed, tagged with ``model``; refuse another model's."""
+    def open_for_writing(self, model: str, dim: int, index_id: str) -> None:
+        """Create the collection if needed, tagged with ``model`` and owned by ``index_id``;
+        refuse another model's or another index's collection."""
         self.check_model(model)
-        self._collection = self.client.get_or_create_collection(
+        self.check_owner(index_id)
+        col = self.client.get_or_create_collection(
             self.name,
-            metadata={MODEL_KEY: model, DIM_KEY: dim},
+            metadata={MODEL_KEY: model, DIM_KEY: dim, OWNER_KEY: index_id},
             configuration={"hnsw": {"space": "cosine"}},
             embedding_function=None,
         )
+        self._collection = col
+        self.check_owner(index_id)  # another index may have created it since
+        if self.owner() is None:  # made before owners were recorded: ours from now on
+            col.modify(metadata={**(col.metadata or {}), OWNER_KEY: index_id})
 
     @_server_call
-    def replace_articles(
+    def put_articles(
         self, articles: Sequence[tuple[str, Sequence[Chunk], str]], vectors: np.ndarray
     ) -> None:
-        """Delete the articles' old chunks, then upsert their new ones (stable ids: no duplicates).
+        """Upsert the articles' chunks beside any older version's (see ``record_id``).
 
         ``articles`` are ``(article_id, chunks, content_hash)``; ``vectors`` are their chunks'
-        embeddings, in order.
+        embeddings, in order. ``drop_stale`` removes the older versions once the catalog
+        names the new ones.
         """
         if not articles:
             return
         writer, lookup = self._writer()
-        writer.delete(where={"article_id": {"$in": [a for a, _, _ in articles]}})
         rows = [(c, h) for _, chunks, h in articles for c in chunks]
         lookup.clear()
         lookup.update((c.text, v) for (c, _), v in zip(rows, vectors, strict=True))
@@ -313,9 +378,27 @@ class ChromaStore:
             writer.add_texts(
                 texts=[c.text for c, _ in part],
                 metadatas=[chunk_metadata(c, h) for c, h in part],
-                ids=[c.id for c, _ in part],
+                ids=[record_id(c, h) for c, h in part],
             )
         lookup.clear()
+
+    @_server_call
+    def drop_stale(self, articles: Sequence[tuple[str, Sequence[Chunk], str]]) -> None:
+        """Delete the articles' chunks that are not their current version's."""
+        col = self.collection()
+        if col is None or not articles:
+            return
+        keep = {record_id(c, h) for _, chunks, h in articles for c in chunks}
+        where: Any = {"article_id": {"$in": [a for a, _, _ in articles]}}
+        found = col.get(where=where, include=[])
+        self.delete_ids([i for i in found["ids"] if i not in keep])
+
+    @_server_call
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        col = self.collection()
+        step = 500
+        for lo in range(0, len(ids), step) if col is not None else ():
+            col.delete(ids=list(ids[lo : lo + step]))  # type: ignore[union-attr]
 
     @_server_call
     def delete_article(self, article_id: str) -> None:
@@ -325,7 +408,7 @@ class ChromaStore:
 
     @_server_call
     def drop(self) -> None:
-        """Remove the whole collection (``ingest --rebuild``)."""
+        """Remove the whole collection (the old one, after ``ingest --rebuild`` swapped)."""
         from chromadb.errors import NotFoundError
 
         with contextlib.suppress(NotFoundError, ValueError):

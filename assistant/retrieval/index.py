@@ -9,9 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.errors import IndexMissingError, ModelMismatchError
+from assistant.errors import (
+    IndexDamagedError,
+    IndexMissingError,
+    ModelMismatchError,
+    StoreBusyError,
+)
 from assistant.retrieval.catalog import Catalog
-from assistant.retrieval.chroma_store import ChromaStore, describe
+from assistant.retrieval.chroma_store import ChromaStore, collection_for, describe
 from assistant.retrieval.hybrid import HybridRetriever, QueryEmbedder
 from assistant.settings import Settings
 
@@ -42,8 +47,10 @@ class Index:
 def open_index(settings: Settings, embedder: Any | None = None) -> Index:
     """The index in ``settings.data_dir``; ``embedder`` defaults to ``make_embedder(settings)``.
 
-    Raises IndexMissingError when nothing was ingested yet and ModelMismatchError when the
-    index was built with another embedding model than this run would use.
+    Raises IndexMissingError when nothing was ingested yet, IndexDamagedError when the vector
+    store lost chunks the catalog lists, StoreConflictError when the collection belongs to
+    another index, and ModelMismatchError when the index was built with another embedding
+    model than this run would use.
     """
     try:
         catalog = Catalog(settings.index_db, create=False)
@@ -58,6 +65,54 @@ def open_index(settings: Settings, embedder: Any | None = None) -> Index:
         raise
 
 
+def store_name(settings: Settings, catalog: Catalog) -> str:
+    """The collection ``catalog``'s index keeps its vectors in (see ``collection_for``)."""
+    return collection_for(settings, catalog.collection_name(), catalog.index_id() or "")
+
+
+def open_store(settings: Settings) -> ChromaStore:
+    """The vector store of the index in ``settings.data_dir`` (for tools and tests)."""
+    catalog = Catalog(settings.index_db, create=False)
+    try:
+        return ChromaStore(settings, name=store_name(settings, catalog))
+    finally:
+        catalog.close()
+
+
+def check_health(store: ChromaStore, catalog: Catalog) -> None:
+    """Refuse another index's collection, and one missing chunks the catalog lists: a
+    question would otherwise be refused for lack of passages, silently."""
+    held = store.count()  # before the catalog: an ingest writes chunks before their rows
+    counts = catalog.stats()
+    if store.collection() is None:
+        if counts["articles"] and _ingest_running(store.settings):
+            raise StoreBusyError(
+                "an ingest is swapping in a rebuilt index right now; try again in a moment"
+            )
+        if counts["articles"]:
+            raise IndexDamagedError(
+                f"the index is damaged (its vector collection {store.name!r} in"
+                f" {describe(store.settings)} is missing); run `assistant ingest --repair`"
+            )
+        raise IndexMissingError(
+            f"no index in {describe(store.settings)} — run `assistant ingest` first"
+        )
+    store.check_owner(catalog.index_id())
+    if held < counts["chunks"] and not _ingest_running(store.settings):
+        raise IndexDamagedError(
+            f"the index is damaged (the vector store holds {held} of its {counts['chunks']}"
+            " chunks); run `assistant ingest --repair`"
+        )
+
+
+def _ingest_running(settings: Settings) -> bool:
+    """An ingest deletes an old version's chunks right after committing the new rows: while
+    one runs, a count that falls short may be that moment, not damage (and it repairs)."""
+    from assistant.retrieval.indexer import ingest_running
+
+    return ingest_running(settings)
+
+
 def _open(settings: Settings, catalog: Catalog, embedder: Any | None) -> Index:
     if embedder is None:
         from assistant.retrieval.embeddings import make_embedder
@@ -69,9 +124,8 @@ def _open(settings: Settings, catalog: Catalog, embedder: Any | None) -> Index:
         raise ModelMismatchError(
             f"index was built with {built}; this run uses {name} — run `assistant ingest --rebuild`"
         )
-    store = ChromaStore(settings)
-    if store.collection() is None:
-        raise IndexMissingError(f"no index in {describe(settings)} — run `assistant ingest` first")
+    store = ChromaStore(settings, name=store_name(settings, catalog))
+    check_health(store, catalog)
     store.check_model(name)
     query_embedder: QueryEmbedder = embedder
     retriever = HybridRetriever(

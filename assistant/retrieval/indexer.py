@@ -1,11 +1,16 @@
 """Incremental ingest: bring the index in line with a set of files, safely.
 
-Crash safety comes from the order of writes. For each batch of articles, their chunks are
-first replaced in Chroma (stable ids, upserted), then each article's catalog row is committed
-with the file's hash. The catalog row is what says "this version is indexed", so a run killed
-anywhere leaves an index that answers, and the next run redoes every article whose row does
-not match its file. The BM25 index is derived data: a flag set before any write and cleared
-after BM25 is rebuilt makes the next run rebuild it if this one died.
+Crash safety comes from the order of writes. For each batch of articles, their new chunks
+are written to Chroma beside the old version's (a chunk's id names its version), then each
+article's catalog row is committed with the file's hash, then the old version's chunks are
+deleted. The catalog row is what says "this version is indexed", so a run killed anywhere
+leaves every catalogued article answering, and the next run redoes every article whose row
+does not match its file. The BM25 index is derived data: a flag set before any write and
+cleared after BM25 is rebuilt makes the next run rebuild it if this one died.
+
+Each index owns its Chroma collection: named in the catalog, tagged with the catalog's index
+id, so two data dirs on one Chroma server never touch each other's vectors (docs/scaling.md).
+``--rebuild`` builds a new collection and catalog aside and swaps them in with one commit.
 """
 
 from __future__ import annotations
@@ -24,8 +29,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from assistant.errors import ModelMismatchError, StoreBusyError
 from assistant.files import private_dir
 from assistant.retrieval import bm25
-from assistant.retrieval.catalog import META_DIM, META_MODEL, Catalog
-from assistant.retrieval.chroma_store import ChromaStore
+from assistant.retrieval.catalog import (
+    META_COLLECTION,
+    META_DIM,
+    META_INDEX_ID,
+    META_MODEL,
+    Catalog,
+)
+from assistant.retrieval.chroma_store import ChromaStore, collection_for
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -39,6 +50,8 @@ Progress = Callable[[int, int, str], None]
 
 EMBED_BATCH = 256
 META_CHUNKING = "chunking"
+META_REBUILD = "rebuild_collection"
+META_DROP = "drop_collection"
 
 
 class DocumentEmbedder(Protocol):
@@ -57,6 +70,7 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    repaired: int = 0
     failed: list[str] = field(default_factory=list)
     articles: int = 0
     chunks: int = 0
@@ -65,15 +79,16 @@ class IngestReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        return bool(self.added or self.updated or self.removed or self.repaired)
 
     def summary(self) -> str:
         if not self.changed and not self.failed:
             return f"No changes: {self.unchanged} articles unchanged."
+        repaired = f", {self.repaired} repaired" if self.repaired else ""
         return (
             f"{self.articles} articles ({self.added} added, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {self.removed} removed), {self.chunks} chunks, "
-            f"{len(self.failed)} failed, {self.seconds:.1f} s"
+            f"{self.unchanged} unchanged, {self.removed} removed{repaired}), {self.chunks} "
+            f"chunks, {len(self.failed)} failed, {self.seconds:.1f} s"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -103,30 +118,114 @@ def ingest_lock(settings: Settings) -> Iterator[None]:
         os.close(fd)
 
 
+def ingest_running(settings: Settings) -> bool:
+    """Whether an ingest holds the lock right now (its writes may be half way)."""
+    try:
+        fd = os.open(settings.lock_file, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing releases a shared lock we got
+    return False
+
+
 def sync(
     paths: Sequence[Path],
     settings: Settings,
     *,
     rebuild: bool = False,
     prune: bool = False,
+    repair: bool = False,
     progress: Progress | None = None,
     embedder: DocumentEmbedder | None = None,
 ) -> IngestReport:
-    """Index new and changed files, keep unchanged ones untouched, optionally prune or rebuild."""
+    """Index new and changed files, keep unchanged ones untouched, optionally prune or rebuild.
+
+    Every run also checks the vector store against the catalog and re-chunks, from the
+    catalog's own text, any article whose chunks went missing (``repair`` checks every
+    article; otherwise only when the store holds fewer chunks than the catalog lists).
+    """
     started = time.perf_counter()
     with ingest_lock(settings):
         if embedder is None:
             from assistant.retrieval.embeddings import make_embedder
 
             embedder = make_embedder(settings)
+        _remove_db(staging_db(settings))
         catalog = Catalog(settings.index_db)
         try:
-            run = _Run(settings, catalog, ChromaStore(settings), embedder, progress)
-            report = run.execute(paths, rebuild=rebuild, prune=prune)
+            index_id = str(catalog.index_id(create=True))
+            _finish_swaps(settings, catalog, index_id)
+            if rebuild:
+                report = _rebuild(paths, settings, catalog, index_id, embedder, progress)
+            else:
+                name = collection_for(settings, catalog.collection_name(), index_id)
+                store = ChromaStore(settings, name=name)
+                run = _Run(settings, catalog, store, embedder, progress, index_id)
+                report = run.execute(paths, prune=prune, repair=repair)
         finally:
             catalog.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def staging_db(settings: Settings) -> Path:
+    return settings.data_dir / "index.rebuild.sqlite3"
+
+
+def _rebuild(
+    paths: Sequence[Path],
+    settings: Settings,
+    main: Catalog,
+    index_id: str,
+    embedder: DocumentEmbedder,
+    progress: Progress | None,
+) -> IngestReport:
+    """Build a whole new index aside (catalog file, collection), then swap it in with one
+    catalog transaction: a run killed before the swap leaves the old index answering, and
+    the next run drops the half-built collection."""
+    old = main.collection_name()
+    base = collection_for(settings, None, index_id)
+    ChromaStore(settings, name=base).check_owner(index_id)  # a name another index took
+    new = f"{base}--{time.time_ns():x}"
+    main.mark_bm25_dirty(True)  # the new BM25 generation is published before the swap
+    main.set_meta(META_REBUILD, new)
+    staging = Catalog(staging_db(settings))
+    try:
+        staging.set_meta(META_INDEX_ID, index_id)
+        run = _Run(settings, staging, ChromaStore(settings, name=new), embedder, progress, index_id)
+        report = run.execute(paths, prune=False, repair=False)
+    finally:
+        staging.close()
+    main.adopt(staging_db(settings), {META_DROP: old} if old and old != new else {})
+    _remove_db(staging_db(settings))
+    _finish_swaps(settings, main, index_id)
+    return report
+
+
+def _finish_swaps(settings: Settings, catalog: Catalog, index_id: str) -> None:
+    """Drop the collections a rebuild left behind: the half-built one of a killed rebuild,
+    or the old one after a swap — only if this index made them."""
+    current = catalog.collection_name()
+    for key in (META_REBUILD, META_DROP):
+        name = catalog.get_meta(key)
+        if name is None:
+            continue
+        if name != current:
+            store = ChromaStore(settings, name=name)
+            owner = store.owner()
+            if owner == index_id or (owner is None and settings.store.mode == "embedded"):
+                store.drop()
+        catalog.delete_meta(key)
+
+
+def _remove_db(path: Path) -> None:
+    for extra in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{extra}").unlink(missing_ok=True)
 
 
 class _Run:
@@ -137,45 +236,44 @@ class _Run:
         store: ChromaStore,
         embedder: DocumentEmbedder,
         progress: Progress | None,
+        index_id: str,
     ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.store = store
         self.embedder = embedder
         self.progress = progress or (lambda done, total, name: None)
+        self.index_id = index_id
         self.report = IngestReport()
 
-    def execute(self, paths: Sequence[Path], *, rebuild: bool, prune: bool) -> IngestReport:
+    def execute(self, paths: Sequence[Path], *, prune: bool, repair: bool) -> IngestReport:
         from assistant.ingest.loaders import discover
 
-        if rebuild:
-            self._reset()
         self._check_model()
-        found, errors = discover(list(paths))
+        self.store.check_owner(self.index_id)
+        found, errors = discover(list(paths)) if paths else ([], [])
         self.report.failed.extend(str(e) for e in errors)
         files = [(Path(os.path.realpath(path)), article_id) for path, article_id in found]
         todo, gone = self._plan(files, prune)
-        if todo or gone:
+        damaged = [a for a in self._damaged(repair) if a not in {t[1] for t in todo}]
+        if todo or gone or damaged or repair:
             self.catalog.mark_bm25_dirty(True)
-        self.store.open_for_writing(self.embedder.name, self.embedder.dim)
+        self.store.open_for_writing(self.embedder.name, self.embedder.dim, self.index_id)
+        self.catalog.set_meta(META_COLLECTION, self.store.name)
         self.catalog.set_meta(META_MODEL, self.embedder.name)
         self.catalog.set_meta(META_DIM, str(self.embedder.dim))
         self._index(todo, done=len(files) - len(todo), total=len(files))
+        self._repair(damaged)
         self.catalog.set_meta(META_CHUNKING, self._chunking_key())  # only once all are redone
-        for article_id in gone:
-            self.store.delete_article(article_id)
+        for article_id in gone:  # catalog first: a kill between leaves orphans, not holes
             self.catalog.remove(article_id)
+            self.store.delete_article(article_id)
             self.report.removed += 1
         if self.catalog.bm25_dirty or bm25.load(self.settings.bm25_dir) is None:
             self._rebuild_bm25()
         stats = self.catalog.stats()
         self.report.articles, self.report.chunks = stats["articles"], stats["chunks"]
         return self.report
-
-    def _reset(self) -> None:
-        self.catalog.clear()
-        self.store.drop()
-        bm25.clear(self.settings.bm25_dir)
 
     def _check_model(self) -> None:
         built = self.catalog.embedding_model
@@ -190,6 +288,52 @@ class _Run:
         """Chunks depend on these too: a change re-indexes every file."""
         chunking = self.settings.chunking
         return json.dumps({"size": chunking.chunk_size, "overlap": chunking.chunk_overlap})
+
+    def _damaged(self, check_all: bool) -> list[str]:
+        """Catalogued articles whose current chunks are not all in the store.
+
+        The count is one call; each article is checked only when the count falls short (the
+        store was deleted, emptied or lost writes) or when ``check_all`` asks for it.
+        """
+        stats = self.catalog.stats()
+        if not stats["articles"] or (not check_all and self.store.count() >= stats["chunks"]):
+            return []
+        expected = {a.id: (a.content_hash, n) for a, n in self.catalog.list_articles()}
+        have: dict[str, set[int]] = {}
+        for rec in self.store.iter_records():
+            want = expected.get(rec.article_id)
+            if want is not None and want[0] == rec.content_hash and 0 <= rec.index < want[1]:
+                have.setdefault(rec.article_id, set()).add(rec.index)
+        return sorted(a for a, (_, n) in expected.items() if len(have.get(a, ())) < n)
+
+    def _repair(self, article_ids: list[str]) -> None:
+        """Re-chunk damaged articles from the catalog's text: their file may be gone."""
+        batch: list[tuple[Prepared, str, str]] = []
+        for article_id in article_ids:
+            prepared = self._from_catalog(article_id)
+            if prepared is None:
+                continue
+            batch.append((prepared, prepared.article.content_hash, "repaired"))
+            if sum(len(p.chunks) for p, _, _ in batch) >= EMBED_BATCH:
+                self._write(batch)
+                batch = []
+        self._write(batch)
+
+    def _from_catalog(self, article_id: str) -> Prepared | None:
+        from assistant.ingest.chunking import chunk_article
+        from assistant.ingest.cleaning import clean
+        from assistant.ingest.prepare import Prepared
+
+        article, text = self.catalog.article(article_id), self.catalog.article_text(article_id)
+        if article is None or text is None:
+            return None
+        kept, dropped = clean(text, article)
+        size, overlap = self.settings.chunking.chunk_size, self.settings.chunking.chunk_overlap
+        chunks = chunk_article(article, text, kept, size, overlap)
+        if not chunks:
+            self.report.failed.append(f"{article.path}: cannot repair: no text to chunk")
+            return None
+        return Prepared(article, text, chunks, dropped)
 
     def _plan(
         self, files: list[tuple[Path, str]], prune: bool
@@ -230,7 +374,7 @@ class _Run:
         from assistant.ingest.loaders import LoadError
         from assistant.ingest.prepare import prepare
 
-        batch: list[tuple[Prepared, str, bool]] = []
+        batch: list[tuple[Prepared, str, str]] = []
         pending = 0
         for path, article_id, digest, is_new in todo:
             self.progress(done, total, path.name)
@@ -241,7 +385,7 @@ class _Run:
             except Exception as err:  # a bug in one file's handling must not stop the run
                 self.report.failed.append(f"{path}: {type(err).__name__}: {err}")
             else:
-                batch.append((prepared, digest, is_new))
+                batch.append((prepared, digest, "added" if is_new else "updated"))
                 pending += len(prepared.chunks)
                 if pending >= EMBED_BATCH:
                     self._write(batch)
@@ -250,40 +394,47 @@ class _Run:
         self._write(batch)
         self.progress(total, total, "")
 
-    def _write(self, batch: list[tuple[Prepared, str, bool]]) -> None:
-        """Chunks of the whole batch into Chroma first, then each article's catalog row."""
+    def _write(self, batch: list[tuple[Prepared, str, str]]) -> None:
+        """New chunks beside the old, then each article's catalog row, then the old chunks out.
+
+        Until its row commits, an article answers from its old version; after, from the new.
+        A kill anywhere leaves every catalogued article's chunks in place.
+        """
         if not batch:
             return
         texts = [c.text for p, _, _ in batch for c in p.chunks]
         vectors = self.embedder.embed_documents(texts) if texts else _empty(self.embedder.dim)
-        self.store.replace_articles([(p.article.id, p.chunks, d) for p, d, _ in batch], vectors)
-        for prepared, digest, is_new in batch:
+        entries = [(p.article.id, p.chunks, d) for p, d, _ in batch]
+        self.store.put_articles(entries, vectors)
+        for prepared, digest, kind in batch:
             article = dataclasses.replace(prepared.article, content_hash=digest)
             self.catalog.put(article, prepared.text, len(prepared.chunks))
-            if is_new:
-                self.report.added += 1
-            else:
-                self.report.updated += 1
+            setattr(self.report, kind, getattr(self.report, kind) + 1)
+        self.store.drop_stale(entries)
 
     def _rebuild_bm25(self) -> None:
-        """Rebuild from what Chroma holds, keeping only chunks of catalogued versions.
+        """Rebuild from what Chroma holds, keeping only the catalogued versions' chunks.
 
         Chunks stream from Chroma into ``bm25.build`` (holding them all cost ~5 KB a chunk);
-        orphans are deleted after the pass, not during it, so the paging stays valid.
+        leftovers of killed runs (other versions, unknown articles, duplicates) are deleted
+        by id after the pass, not during it, so the paging stays valid.
         """
-        known = self.catalog.hashes()
-        orphans: set[str] = set()
+        known = {a.id: (a.content_hash, n) for a, n in self.catalog.list_articles()}
+        orphans: list[str] = []
+        seen: set[tuple[str, int]] = set()
 
         def current() -> Iterator[tuple[Chunk, str]]:
             for chunk, digest in self.store.iter_chunks():
-                if chunk.article_id not in known:
-                    orphans.add(chunk.article_id)
-                elif known[chunk.article_id] == digest:
-                    yield chunk, digest
+                want = known.get(chunk.article_id)
+                key = (chunk.article_id, chunk.index)
+                if want is None or want[0] != digest or chunk.index >= want[1] or key in seen:
+                    orphans.append(chunk.id)
+                    continue
+                seen.add(key)
+                yield chunk, digest
 
         bm25.build(self.settings.bm25_dir, current())
-        for article_id in sorted(orphans):
-            self.store.delete_article(article_id)
+        self.store.delete_ids(orphans)
         self.catalog.mark_bm25_dirty(False)
         self.report.bm25_rebuilt = True
 

@@ -14,8 +14,7 @@ from typer.testing import CliRunner
 from assistant.errors import IndexMissingError, ModelMismatchError, StoreBusyError
 from assistant.retrieval import bm25, indexer
 from assistant.retrieval.catalog import Catalog
-from assistant.retrieval.chroma_store import ChromaStore
-from assistant.retrieval.index import open_index
+from assistant.retrieval.index import open_index, open_store
 from assistant.settings import Settings, load_settings
 from tests.unit.retrieval_fakes import (
     HashEmbedder,
@@ -34,21 +33,26 @@ def run(paths: list[Path], settings: Settings, **kw: object) -> indexer.IngestRe
 
 
 def chroma_ids(settings: Settings) -> list[str]:
-    return ChromaStore(settings).all_ids()
+    return open_store(settings).all_ids()
 
 
 def catalog_chunks(settings: Settings) -> dict[str, int]:
     return {a.id: n for a, n in Catalog(settings.index_db).list_articles()}
 
 
+def catalog_hashes(settings: Settings) -> dict[str, str]:
+    return Catalog(settings.index_db).hashes()
+
+
 def assert_consistent(settings: Settings, report: indexer.IngestReport) -> None:
     """Chroma, catalog and BM25 agree: same chunks, no duplicates, ids 0..n-1 per article."""
     ids = chroma_ids(settings)
     counts = catalog_chunks(settings)
+    hashes = catalog_hashes(settings)
     assert len(ids) == len(set(ids)) == sum(counts.values()) == report.chunks
     for aid, n in counts.items():
         assert sorted(i for i in ids if i.startswith(aid + "#")) == [
-            f"{aid}#{k:04d}" for k in range(n)
+            f"{aid}#{k:04d}@{hashes[aid][:12]}" for k in range(n)
         ]
     bm = bm25.load(settings.bm25_dir)
     assert bm is not None and len(bm) == len(ids)

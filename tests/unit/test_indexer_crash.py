@@ -16,8 +16,7 @@ import pytest
 from assistant.errors import StoreBusyError
 from assistant.retrieval import bm25, indexer
 from assistant.retrieval.catalog import Catalog
-from assistant.retrieval.chroma_store import ChromaStore
-from assistant.retrieval.index import open_index
+from assistant.retrieval.index import open_index, open_store
 from assistant.settings import load_settings
 from tests.conftest import ROOT
 from tests.unit.retrieval_fakes import HashEmbedder, write_articles
@@ -81,7 +80,7 @@ def test_kill_mid_ingest_then_rerun(tmp_path: Path) -> None:
     report = indexer.sync([folder], settings, embedder=HashEmbedder())
     assert report.unchanged == done and report.added == 40 - done and not report.failed
     assert report.bm25_rebuilt and not Catalog(settings.index_db).bm25_dirty
-    ids = ChromaStore(settings).all_ids()
+    ids = open_store(settings).all_ids()
     assert len(ids) == len(set(ids)) == report.chunks
     assert sum(n for _, n in Catalog(settings.index_db).list_articles()) == report.chunks
     bm = bm25.load(settings.bm25_dir)

@@ -10,8 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from assistant.retrieval.chroma_store import ChromaStore
-from assistant.retrieval.index import open_index
+from assistant.retrieval.index import open_index, open_store
 from assistant.settings import load_settings
 from tests.conftest import SEEDS
 
@@ -44,7 +43,7 @@ def test_seeds_ingest_twice_then_answer(cli: typer.Typer) -> None:
     settings = load_settings()
     index = open_index(settings)
     stats = index.stats()
-    ids = ChromaStore(settings).all_ids()
+    ids = open_store(settings).all_ids()
     assert stats["articles"] == 5 and len(ids) == len(set(ids)) == stats["chunks"]
     hits = index.retriever.retrieve("What did Yang Jiechi tell John Kerry?", 4)
     both_cover_it = {"000_7da489a1ea8c4972.txt", "003_7d1f377c2dc1bafd.txt"}
@@ -73,7 +72,7 @@ def test_seeds_copy_add_change_prune_and_a_bad_file(cli: typer.Typer, seeds_copy
     index = open_index(settings)
     assert index.source.article_text(files[1].name) == kept_text
     assert index.source.article(files[3].name) is None
-    ids = ChromaStore(settings).all_ids()
+    ids = open_store(settings).all_ids()
     assert len(ids) == len(set(ids)) == index.stats()["chunks"]
     assert not any(i.startswith(files[3].name + "#") for i in ids)
 
