@@ -13,7 +13,7 @@ _VERBS = (
 )
 _NAME = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}"
 _BEFORE_VERB = re.compile(
-    rf"(?P<name>{_NAME})(?:,\s[^,.;“”\"]{{1,90}},)?\s+(?:has\s+|had\s+|also\s+|then\s+|"
+    rf"(?P<name>{_NAME})(?:,\s[^,.;“”\"]{{1,120}},)?\s+(?:has\s+|had\s+|also\s+|then\s+|"
     rf"once\s+)?{_VERBS}\b"
 )
 _AFTER_VERB = re.compile(rf"\b{_VERBS}\s+(?P<name>{_NAME})(?=\s*[,.;:]|\s+(?:who|in|on|at)\b)")
