@@ -6,6 +6,7 @@ files and carry on with the rest.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -13,6 +14,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from assistant.errors import AssistantError
 from assistant.ingest.frontmatter import (
@@ -118,13 +120,23 @@ def content_hash(path: Path) -> str:
         if part != path and not part.is_file():
             break
         try:
-            with part.open("rb") as handle:
+            with _open_regular(part) as handle:
                 while block := handle.read(_HASH_BLOCK):
                     digest.update(block)
         except OSError as err:
             where = "" if part == path else f"sidecar {part.name}: "
             raise LoadError(path, where + _os_reason(err, part)) from None
     return digest.hexdigest()
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """Open for reading without ever blocking: a FIFO swapped in after ``discover`` would
+    otherwise wait for a writer forever, holding the ingest lock."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise LoadError(path, "not a regular file")
+    return os.fdopen(fd, "rb")
 
 
 def _expand(given: Path, errors: list[LoadError]) -> Iterator[tuple[Path, str]]:
@@ -139,6 +151,8 @@ def _expand(given: Path, errors: list[LoadError]) -> Iterator[tuple[Path, str]]:
         errors.append(LoadError(given, "not a regular file"))
     elif is_sidecar(given) or not kind_of(given):
         errors.append(LoadError(given, _unsupported(given)))
+    elif _unfit(given):
+        errors.append(LoadError(given, _unfit(given)))
     else:
         yield given, given.name
 
@@ -154,14 +168,32 @@ def _walk(root: Path, errors: list[LoadError]) -> Iterator[tuple[Path, str]]:
             if name.startswith(".") or is_sidecar(Path(name)) or not kind_of(name):
                 continue
             file = Path(folder) / name
+            problem = _unfit(file)
+            if problem:
+                errors.append(LoadError(file, problem))
+                continue
             yield file, file.relative_to(root).as_posix()
+
+
+def _unfit(file: Path) -> str:
+    """Why a file found in a folder cannot be an article ("" if it may be): checked before
+    anything opens it, so a FIFO never blocks and a loop or a bad name never aborts the run."""
+    try:
+        str(file).encode("utf-8")
+    except UnicodeEncodeError:
+        return "the file name is not valid UTF-8; rename the file"
+    try:
+        info = file.stat()
+    except OSError as err:
+        return _os_reason(err, file)
+    return "" if stat.S_ISREG(info.st_mode) else "not a regular file"
 
 
 def _real(path: Path) -> Path:
     """The file a path names, so one file reached twice is listed once."""
     try:
         return path.resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return path.absolute()
 
 
@@ -304,4 +336,6 @@ def _os_reason(err: OSError, path: Path) -> str:
         return "permission denied"
     if isinstance(err, IsADirectoryError):
         return "is a directory, not a file"
+    if err.errno == errno.ELOOP:
+        return "symbolic link loop"
     return err.strerror or type(err).__name__
