@@ -7,8 +7,10 @@ the TOML config file (``$ASSISTANT_CONFIG`` or ``<user config dir>/config.toml``
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,7 +24,8 @@ from pydantic_settings import (
 
 from assistant.errors import ConfigError
 
-APP_NAME = "assistant"
+APP_NAME = "news-assistant"
+LEGACY_APP_NAME = "assistant"  # the folders' name before 0.2: moved on first use
 ENV_PREFIX = "ASSISTANT_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,13 +43,70 @@ def config_file() -> Path:
         return Path(explicit).expanduser()
     from platformdirs import user_config_dir
 
-    return Path(user_config_dir(APP_NAME)) / "config.toml"
+    folder = _moved_once(
+        Path(user_config_dir(APP_NAME)),
+        Path(user_config_dir(LEGACY_APP_NAME)),
+        "config",
+        _CONFIG_ENTRIES,
+    )
+    return folder / "config.toml"
 
 
 def _default_data_dir() -> Path:
     from platformdirs import user_data_dir
 
-    return Path(user_data_dir(APP_NAME))
+    new, old = Path(user_data_dir(APP_NAME)), Path(user_data_dir(LEGACY_APP_NAME))
+    return _moved_once(new, old, "data", _DATA_ENTRIES)
+
+
+# What the old-named folders held that is ours; anything else in them is left alone.
+_DATA_ENTRIES = (
+    *(
+        f"{db}.sqlite3{end}"
+        for db in ("index", "sessions", "feeds")
+        for end in ("", "-wal", "-shm")
+    ),
+    "chroma",
+    "bm25",
+    "models",
+    "sources",
+)
+_CONFIG_ENTRIES = ("config.toml",)
+
+
+def _moved_once(new: Path, old: Path, what: str, entries: tuple[str, ...]) -> Path:
+    """The folder under its current name. Our files in a folder of the old name are renamed
+    into it once, with a one-line notice (never over a file of the same name); when they
+    cannot be renamed, the old folder is used where it is."""
+    found = [old / n for n in entries if (old / n).exists() and not (new / n).exists()]
+    if new == old or not found:
+        return new
+    moved: list[str] = []
+    try:
+        new.mkdir(parents=True, exist_ok=True)
+        for path in found:
+            try:
+                path.rename(new / path.name)
+                moved.append(path.name)
+            except FileNotFoundError:  # another process moved it first
+                continue
+    except OSError as err:
+        if moved:
+            raise
+        print(
+            f"assistant: note: using the {what} folder {old} where it is; it could not be "
+            f"moved to {new} ({err.strerror or err})",
+            file=sys.stderr,
+        )
+        return old
+    if moved:
+        print(
+            f"assistant: note: moved {', '.join(moved)} from the old {what} folder {old} to {new}",
+            file=sys.stderr,
+        )
+    with contextlib.suppress(OSError):
+        old.rmdir()  # only if nothing else is left in it
+    return new
 
 
 class EmbeddingSettings(BaseModel):

@@ -36,10 +36,19 @@ def register(app: typer.Typer) -> None:
         query: str = typer.Argument(
             "", help="Only sessions whose title or messages contain this text."
         ),
+        as_json: bool = typer.Option(
+            False, "--json", help="Print a JSON list: id, title, created_at, updated_at, turns."
+        ),
     ) -> None:
         """List sessions, most recently used first: id, last update, turns, title."""
         with user_errors():
             found = _store().list(query)
+        if as_json:
+            import json
+            from dataclasses import asdict
+
+            print(json.dumps([asdict(s) for s in found], ensure_ascii=False, indent=2))
+            return
         if not found:
             print("no sessions" + (f" matching '{query}'" if query else ""), file=sys.stderr)
             return

@@ -144,6 +144,24 @@ def test_a_failed_turn_streams_a_failed_event(server: Server) -> None:
     assert events[0][1]["error"]["kind"] == "input"
 
 
+SOURCE_KEYS = {"id", "path", "title", "outlet", "published", "updated", "byline", "chunks"}
+
+
+def test_sources_are_the_cli_listing(server: Server, dirs: dict[str, str]) -> None:
+    listed = httpx.get(f"{server.base}/v1/sources", timeout=60).json()
+    cli = subprocess.run(
+        [sys.executable, "-m", "assistant", "sources", "--json"],
+        capture_output=True,
+        text=True,
+        env=dirs,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert listed == json.loads(cli.stdout)
+    assert all(row.keys() >= SOURCE_KEYS for row in listed)
+
+
 def test_search_sources_and_articles_agree_with_the_files(server: Server) -> None:
     hits = httpx.get(f"{server.base}/v1/search", params={"q": "Kerry", "k": 3}, timeout=60)
     assert hits.status_code == 200

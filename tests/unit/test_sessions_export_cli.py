@@ -131,3 +131,22 @@ def test_export_writes_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         write_export(target, "new text", data_dir=tmp_path / "data", force=True)
     assert target.read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.md"]
+
+
+def test_cli_list_json_is_a_stable_list(store: SessionStore, cli: typer.Typer) -> None:
+    runner = CliRunner()
+    empty = runner.invoke(cli, ["sessions", "list", "--json"])
+    assert empty.exit_code == 0 and json.loads(empty.stdout) == []
+    s = store.create()
+    store.add_exchange(s.id, "Who met Kerry?", make_answer())
+    out = runner.invoke(cli, ["sessions", "list", "--json"])
+    assert out.exit_code == 0
+    assert json.loads(out.stdout) == [
+        {
+            "id": s.id,
+            "title": "Who met Kerry?",
+            "created_at": "2024-05-01T10:00:00+00:00",
+            "updated_at": "2024-05-01T10:00:00+00:00",
+            "turns": 1,
+        }
+    ]
