@@ -23,6 +23,7 @@ GATED_METRICS = (
     "evidence_retrieved",
     "citation_validity",
     "citation_precision",
+    "perspectives",
 )
 
 
@@ -54,6 +55,8 @@ class TurnResult:
     error: str = ""
     judge: float | None = None
     judge_note: str = ""
+    perspectives: float | None = None  # share of the expected outlets whose block matched
+    perspectives_missing: list[str] = field(default_factory=list)
 
     @property
     def invalid_citations(self) -> int:
@@ -61,8 +64,13 @@ class TurnResult:
 
     @property
     def passed(self) -> bool:
-        """Correct, every shown quote verified, and no error."""
-        return self.correct and not self.error and self.invalid_citations == 0
+        """Correct, every shown quote verified, every expected outlet's block right, no error."""
+        return (
+            self.correct
+            and not self.error
+            and self.invalid_citations == 0
+            and self.perspectives in (None, 1.0)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "passed": self.passed}
@@ -121,6 +129,7 @@ def summarize(cases: list[CaseResult]) -> dict[str, Any]:
         "invalid_citations": sum(1 for c in cites if not c.get("valid", False)),
         "citation_validity": mean(c.get("valid", False) for c in cites),
         "citation_precision": mean(c.get("gold", False) for c in gold_cites),
+        "perspectives": mean(t.perspectives for t in turns),
         "errors": sum(1 for t in turns if t.error),
         "latency_p50_s": percentile(latencies, 50),
         "latency_p95_s": percentile(latencies, 95),

@@ -127,6 +127,8 @@ def _run_case(
         kwargs: dict[str, Any] = {"k": k} if k else {}
         if spec.as_of:
             kwargs["filters"] = Filters(as_of=spec.as_of)
+        if spec.perspectives:
+            kwargs["perspectives"] = True
         began = time.perf_counter()
         try:
             answer = assistant.ask(spec.question, history, **kwargs)
@@ -186,6 +188,10 @@ def score_turn(
     result.evidence_cited, result.evidence_retrieved = cited, in_evidence
     result.citation_validity = scorers.mean(c["valid"] for c in citations)
     result.citation_precision = scorers.citation_precision(gold, answer.citations)
+    missing = scorers.perspectives_missing(spec, answer)
+    if missing is not None:
+        result.perspectives_missing = missing
+        result.perspectives = 1 - len(missing) / len(spec.perspectives)
     return result
 
 

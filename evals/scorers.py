@@ -149,6 +149,24 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[min(rank, len(ordered)) - 1]
 
 
+def perspectives_missing(spec: TurnSpec, answer: Answer) -> list[str] | None:
+    """The outlets of ``spec.perspectives`` whose block is absent or lacks its groups (a name
+    matches a block whose label contains it, case-insensitively); None when none are asked."""
+    if not spec.perspectives:
+        return None
+    blocks = answer.perspectives or []
+    missing = []
+    for name, groups in spec.perspectives:
+        quotes = [
+            "\n".join(c.quote for c in b.citations)
+            for b in blocks
+            if name.casefold() in b.label().casefold()
+        ]
+        if not any(matches_groups(q, groups) for q in quotes):
+            missing.append(name)
+    return missing
+
+
 def missing_groups(spec: TurnSpec, answer: Answer) -> list[list[str]]:
     """The ``answer_any`` groups the answer lacks: what to look at when it fails."""
     return matching_missing(answer_text(answer), spec.answer_any)

@@ -28,8 +28,18 @@ CASE_KEYS = {
     "turns",
     "note",
     "as_of",
+    "perspectives",
 }
-TURN_KEYS = {"question", "answerable", "answer_any", "sources", "evidence", "note", "as_of"}
+TURN_KEYS = {
+    "question",
+    "answerable",
+    "answer_any",
+    "sources",
+    "evidence",
+    "note",
+    "as_of",
+    "perspectives",
+}
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -67,6 +77,8 @@ class TurnSpec:
     evidence: tuple[str, ...] = ()
     line: int = 0
     as_of: str = ""  # ISO date: "today" for the question's relative time words
+    # who says what: (outlet or title fragment, answer_any groups its block's quotes must match)
+    perspectives: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,8 +234,9 @@ class _Checker:
         groups = self.groups(item, label)
         sources = self.strings(item, "sources", label)
         evidence = self.strings(item, "evidence", label)
+        perspectives = self.perspectives(item, label)
         if not answerable:
-            for key in ("answer_any", "sources", "evidence"):
+            for key in ("answer_any", "sources", "evidence", "perspectives"):
                 if key in item:
                     self.add(item.key_lines[key], label, f"an unanswerable question has no '{key}'")
         elif "answer_any" not in item:
@@ -240,6 +253,27 @@ class _Checker:
             evidence=tuple(evidence),
             line=line,
             as_of=self.date(item, "as_of", label),
+            perspectives=perspectives,
+        )
+
+    def perspectives(
+        self, item: _Map, label: str
+    ) -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
+        """``{outlet or title fragment: answer_any groups}`` for ``--perspectives`` blocks."""
+        if "perspectives" not in item:
+            return ()
+        value = item["perspectives"]
+        if not isinstance(value, _Map) or not value:
+            self.add(
+                item.key_lines["perspectives"],
+                label,
+                "'perspectives' must map outlets to answer_any groups, e.g. "
+                '{Global Times: [["Yang"]]}',
+            )
+            return ()
+        return tuple(
+            (str(name), tuple(tuple(g) for g in self.groups(value, label, str(name))))
+            for name in value
         )
 
     def keys(self, item: _Map, allowed: set[str], label: str) -> None:
@@ -294,12 +328,12 @@ class _Checker:
             return []
         return [v for v in out if v is not None]
 
-    def groups(self, item: _Map, label: str) -> list[list[str]]:
-        if "answer_any" not in item:
+    def groups(self, item: _Map, label: str, key: str = "answer_any") -> list[list[str]]:
+        if key not in item:
             return []
-        value = item["answer_any"]
-        line = item.key_lines["answer_any"]
-        shape = "'answer_any' must be a list of groups, each a list of alternatives"
+        value = item[key]
+        line = item.key_lines.get(key, item.line)
+        shape = f"'{key}' must be a list of groups, each a list of alternatives"
         if not isinstance(value, list) or not value:
             self.add(line, label, shape)
             return []
@@ -310,7 +344,7 @@ class _Checker:
                 return []
             texts = [_scalar_text(v) for v in group]
             if any(t is None for t in texts):
-                self.add(line, label, "every alternative in 'answer_any' must be non-empty text")
+                self.add(line, label, f"every alternative in '{key}' must be non-empty text")
                 return []
             groups.append([t for t in texts if t is not None])
         return groups

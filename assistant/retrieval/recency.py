@@ -2,12 +2,14 @@
 "most recently", "before the Anchorage meeting"), using each article's honest date.
 
 Relevance order is kept wherever time says nothing: a range moves the passages of articles
-that are (or, for inferred dates, could be) from it ahead of the undated and then the
-out-of-range ones, relevance deciding within each group; "latest"/"earliest" fuse relevance rank and date rank by reciprocal rank.
+that are (or, for inferred dates, could be) from it — or from the month after it, when the
+news of it appears — ahead of the undated and then the out-of-range ones, relevance deciding
+within each group; "latest"/"earliest" fuse relevance rank and date rank by reciprocal rank.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -69,12 +71,19 @@ def rerank_by_time(hits: Sequence[Hit], hint: TimeHint, dates: DateOf) -> list[H
     return [replace(hits[i], rank=rank) for rank, i in enumerate(order, start=1)]
 
 
+REPORTING_DAYS = 31
+
+
 def _range_class(date: ArticleDate, hint: TimeHint) -> int:
-    """0 could be from the range (stated, inferred or update-only: relevance decides among
-    them), 1 undated, 2 out of it."""
-    if date.kind == UNKNOWN:
+    """0 from the range or up to a month after it (news of an event follows it; stated or
+    inferred, relevance decides among them), 1 undated or only bounded on one side (an update
+    date), 2 out of it."""
+    if date.kind == UNKNOWN or not (date.lo and date.hi):
         return 1
-    return 0 if date.overlaps(hint.since, hint.until) else 2
+    until = hint.until
+    if until:
+        until = (dt.date.fromisoformat(until) + dt.timedelta(days=REPORTING_DAYS)).isoformat()
+    return 0 if date.overlaps(hint.since, until) else 2
 
 
 def _by_date(hits: Sequence[Hit], dates: DateOf, *, newest_first: bool) -> list[int]:

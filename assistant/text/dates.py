@@ -236,11 +236,11 @@ def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
     dates only need the words near a mention, not perfect sentences.
     """
     left = 0
-    for m in _SENTENCE_END.finditer(text, max(0, start - 600), start):
-        if not _after_initial(text, m.start()):
+    for m in _SENTENCE_END.finditer(text, max(0, start - 600), min(len(text), start + 2)):
+        if m.end() <= start and not _after_initial(text, m.start()):
             left = m.end()
     right = len(text)
-    for m in _SENTENCE_END.finditer(text, end):
+    for m in _SENTENCE_END.finditer(text, max(start, end - 1)):
         if not _after_initial(text, m.start()):
             right = m.start() + len(m.group().rstrip())
             break

@@ -92,7 +92,7 @@ def _turn(row: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
     if "answerable" not in row and not groups and not refusal:
         raise ImportProblem(
             f"{path}:{number}: no answer (answer, answers, reference or answer_any) "
-            "and no \"answerable\": false"
+            'and no "answerable": false'
         )
     answerable = bool(row.get("answerable", not refusal))
     turn: dict[str, Any] = {"question": question.strip()}

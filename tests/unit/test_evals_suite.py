@@ -52,7 +52,7 @@ def test_an_unknown_key_is_reported_with_file_case_and_line() -> None:
     text = GOOD.replace("  tags: [where]\n", "  tags: [where]\n  answr_any: [[x]]\n")
     assert problems_of(text) == [
         "suite.yaml:7: tourism: unknown key 'answr_any' (known: answer_any, answerable, as_of, "
-        "evidence, id, note, question, sources, tags, turns)"
+        "evidence, id, note, perspectives, question, sources, tags, turns)"
     ]
 
 

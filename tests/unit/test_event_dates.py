@@ -146,3 +146,12 @@ def test_weeks_months_and_years_carry_their_bounds() -> None:
     assert (week.precision, week.lo, week.hi) == ("week", "2021-08-23", "2021-08-29")
     month = find_dates("It happened in February.", "2024-03-10")[0]
     assert (month.lo, month.hi) == ("2024-02-01", "2024-02-29")
+
+
+def test_the_sentence_around_a_quote_starts_at_the_quote() -> None:
+    from assistant.text.dates import sentence_around
+
+    text = "Kerry said, ties matter. The U.S. side is willing to talk. More."
+    start = text.index("The U.S.")
+    end = text.index(" More")
+    assert text[slice(*sentence_around(text, start, end))] == "The U.S. side is willing to talk."
