@@ -125,3 +125,20 @@ def test_date_bounds_take_inferred_dates_only_when_asked(index: MemoryIndex) -> 
     )
     assert "003_7d1f377c2dc1bafd.txt" in {h.chunk.article_id for h in early}
     assert "001_5afc2ed96cba7e86.txt" not in {h.chunk.article_id for h in early}
+
+
+def test_cli_date_flags_reach_the_filters() -> None:
+    from assistant.cli.ask import _filters
+    from assistant.errors import InputError
+
+    f = _filters([], "2024-01-01", "", "2024-04-27", True)
+    assert (f.since, f.as_of, f.include_inferred) == ("2024-01-01", "2024-04-27", True)
+    with pytest.raises(InputError, match="--as-of"):
+        _filters([], "", "", "April", False)
+
+
+def test_exports_print_the_date_label() -> None:
+    from assistant.sessions.export import citation_markdown
+
+    c = Citation(1, "q", "a", 0, 1, date_label="undated (text suggests 2024)")
+    assert "undated (text suggests 2024)" in citation_markdown(c)
