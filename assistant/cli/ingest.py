@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from assistant.cli._common import fail, status, user_errors
-from assistant.errors import EXIT_PARTIAL_INGEST
+from assistant.errors import EXIT_INPUT, EXIT_PARTIAL_INGEST
 from assistant.settings import Settings, load_settings
 from assistant.text.safe import json_for_terminal, one_line
 
@@ -82,9 +82,10 @@ def ingest(
             status(f"{given.duplicates} duplicate records skipped (same URL or text)")
         err_console = Console(stderr=True, highlight=False)
         _announce_model_preparation(settings)
+        targets = given.paths if paths else ([] if repair else [settings.seeds_dir])
         with _ProgressBar(err_console) as bar:
             report = sync(
-                given.paths if paths else ([] if repair else [settings.seeds_dir]),
+                targets,
                 settings,
                 rebuild=rebuild,
                 prune=prune,
@@ -92,6 +93,14 @@ def ingest(
                 progress=bar.update,
             )
         report.failed[:0] = given.failed
+    if targets and not (prune or repair) and _found_nothing(report):
+        from assistant.ingest.loaders import KINDS
+
+        where = ", ".join(str(t) for t in targets)
+        raise fail(
+            f"no article files found in {where} (expected {', '.join(sorted(KINDS))})",
+            EXIT_INPUT,
+        )
     for line in report.failed:
         status(f"skipped {line}")
     if as_json:
@@ -99,6 +108,10 @@ def ingest(
     else:
         typer.echo(report.summary())
     raise typer.Exit(EXIT_PARTIAL_INGEST if report.failed else 0)
+
+
+def _found_nothing(report: Any) -> bool:
+    return not (report.added or report.updated or report.unchanged or report.failed)
 
 
 def _announce_model_preparation(settings: Settings) -> None:
@@ -113,12 +126,16 @@ def _announce_model_preparation(settings: Settings) -> None:
 
 
 class _ProgressBar:
-    """Files done / total and the current file, on stderr, only for an interactive terminal."""
+    """Files done / total and the current file, on stderr, for an interactive terminal;
+    elsewhere only the notes of a long embedding, one line every few seconds."""
+
+    NOTE_EVERY_S = 5.0
 
     def __init__(self, console: Console) -> None:
         self.console = console
         self.progress: Any = None
         self.task: Any = None
+        self.noted = -self.NOTE_EVERY_S
 
     def __enter__(self) -> _ProgressBar:
         if self.console.is_terminal:
@@ -137,6 +154,7 @@ class _ProgressBar:
 
     def update(self, done: int, total: int, current: str) -> None:
         if self.progress is None:
+            self._note(current)
             return
         from rich.markup import escape
 
@@ -144,6 +162,14 @@ class _ProgressBar:
         if self.task is None:
             self.task = self.progress.add_task("ingest", total=total, current=current)
         self.progress.update(self.task, completed=done, total=total, current=current)
+
+    def _note(self, current: str) -> None:
+        import time
+
+        now = time.monotonic()
+        if ": embedding chunks " in current and now - self.noted >= self.NOTE_EVERY_S:
+            self.noted = now
+            status(current)
 
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:

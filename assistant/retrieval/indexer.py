@@ -245,6 +245,7 @@ class _Run:
         self.progress = progress or (lambda done, total, name: None)
         self.index_id = index_id
         self.report = IngestReport()
+        self._at = (0, 0)  # files done / total, for progress notes while a batch embeds
 
     def execute(self, paths: Sequence[Path], *, prune: bool, repair: bool) -> IngestReport:
         from assistant.ingest.loaders import discover
@@ -377,6 +378,7 @@ class _Run:
         batch: list[tuple[Prepared, str, str]] = []
         pending = 0
         for path, article_id, digest, is_new in todo:
+            self._at = (done, total)
             self.progress(done, total, path.name)
             try:
                 prepared = prepare(path, article_id, self.settings)
@@ -394,6 +396,20 @@ class _Run:
         self._write(batch)
         self.progress(total, total, "")
 
+    def _embed(self, texts: list[str], name: str) -> np.ndarray:
+        """Vectors for ``texts`` in slices of EMBED_BATCH: a huge file (thousands of chunks)
+        reports its progress while it embeds instead of going silent for minutes."""
+        if len(texts) <= EMBED_BATCH:
+            return self.embedder.embed_documents(texts) if texts else _empty(self.embedder.dim)
+        import numpy as np
+
+        done, total = self._at
+        parts = []
+        for lo in range(0, len(texts), EMBED_BATCH):
+            self.progress(done, total, f"{name}: embedding chunks {lo:,}/{len(texts):,}")
+            parts.append(self.embedder.embed_documents(texts[lo : lo + EMBED_BATCH]))
+        return np.concatenate(parts)
+
     def _write(self, batch: list[tuple[Prepared, str, str]]) -> None:
         """New chunks beside the old, then each article's catalog row, then the old chunks out.
 
@@ -403,7 +419,7 @@ class _Run:
         if not batch:
             return
         texts = [c.text for p, _, _ in batch for c in p.chunks]
-        vectors = self.embedder.embed_documents(texts) if texts else _empty(self.embedder.dim)
+        vectors = self._embed(texts, batch[-1][0].article.id)
         entries = [(p.article.id, p.chunks, d) for p, d, _ in batch]
         self.store.put_articles(entries, vectors)
         for prepared, digest, kind in batch:

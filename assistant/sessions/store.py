@@ -155,18 +155,33 @@ class SessionStore:
     def create(self, title: str = "") -> Session:
         now = self.clock()
         with self._write() as conn:
-            while True:
-                session_id = secrets.token_hex(4)
-                try:
-                    conn.execute(
-                        "INSERT INTO sessions (id, title, created_at, updated_at) "
-                        "VALUES (?, ?, ?, ?)",
-                        (session_id, title.strip(), now, now),
-                    )
-                    break
-                except sqlite3.IntegrityError:
-                    continue
+            session_id = self._insert_session(conn, title.strip(), now)
         return Session(session_id, title.strip(), now, now, 0)
+
+    def create_with_exchange(self, question: str, answer: Answer) -> str:
+        """A new session holding its first exchange, in one transaction: a process killed
+        while saving leaves either both or nothing, never an empty session."""
+        now = self.clock()
+        with self._write() as conn:
+            session_id = self._insert_session(conn, "", now)
+            self._insert_user(conn, session_id, 1, question, now)
+            self._insert_answer(conn, session_id, 1, answer, now)
+            self._touch(conn, session_id, question, now)
+        return session_id
+
+    @staticmethod
+    def _insert_session(conn: sqlite3.Connection, title: str, now: str) -> str:
+        while True:
+            session_id = secrets.token_hex(4)
+            try:
+                conn.execute(
+                    "INSERT INTO sessions (id, title, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (session_id, title, now, now),
+                )
+                return session_id
+            except sqlite3.IntegrityError:
+                continue
 
     def get(self, session_id: str) -> Session | None:
         """The session with this id or unique id prefix; InputError if the prefix is ambiguous."""

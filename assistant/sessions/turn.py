@@ -37,8 +37,9 @@ class Conversation:
         if self.store is None:
             return
         if not self.session_id:
-            self.session_id = self.store.create().id
-        self.store.add_exchange(self.session_id, answer.question, answer)
+            self.session_id = self.store.create_with_exchange(answer.question, answer)
+        else:
+            self.store.add_exchange(self.session_id, answer.question, answer)
         self.history.append(
             Turn(answer.question, answer.text, answer.standalone_question or answer.question)
         )

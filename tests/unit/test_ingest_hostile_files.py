@@ -59,3 +59,39 @@ def test_ingest_of_a_hostile_folder_indexes_the_rest(
     assert out.exit_code == 7, out.output
     assert out.stdout.startswith("2 articles (2 added")
     assert len([line for line in out.stderr.splitlines() if line.startswith("skipped ")]) == 4
+
+
+def cli_app(monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
+    from assistant.cli import ingest as ingest_cli
+
+    monkeypatch.setattr(embeddings, "make_embedder", lambda settings: HashEmbedder())
+    app = typer.Typer()
+    ingest_cli.register(app)
+    return app
+
+
+def test_an_empty_folder_says_no_article_files_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty"
+    (empty / "sub").mkdir(parents=True)
+    (empty / "notes.pdf").write_bytes(b"%PDF")
+    out = CliRunner().invoke(cli_app(monkeypatch), ["ingest", str(empty)])
+    assert out.exit_code == 2
+    assert f"no article files found in {empty}" in out.stderr
+    assert "(expected .htm, .html, .markdown, .md, .txt)" in out.stderr
+
+
+def test_a_huge_single_file_reports_progress_while_it_embeds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.retrieval import indexer
+
+    monkeypatch.setattr(indexer, "EMBED_BATCH", 8)
+    folder = tmp_path / "one"
+    folder.mkdir()
+    words = "Officials said the strike would end soon, and the port reopened later. " * 400
+    (folder / "huge.txt").write_text("Huge\n\n" + words + "\n", encoding="utf-8")
+    out = CliRunner().invoke(cli_app(monkeypatch), ["ingest", str(folder)])
+    assert out.exit_code == 0, out.output
+    assert "huge.txt: embedding chunks 0/" in out.stderr
