@@ -152,7 +152,11 @@ def make_app(served: Served) -> FastAPI:
     )
     app.add_middleware(BodyLimit, limit=served.settings.serve.max_body_bytes)
     _add_error_handlers(app)
-    app.include_router(_router(served), dependencies=[Depends(_token_check(served))])
+    from assistant.serve.openai_compat import chat_router
+
+    guard = [Depends(_token_check(served))]
+    app.include_router(_router(served), dependencies=guard)
+    app.include_router(chat_router(served), dependencies=guard)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, Any]:
@@ -207,7 +211,7 @@ _ASK_BODY = {
 }
 
 
-async def ask_body(request: Request) -> AskBody:
+async def read_json(request: Request) -> Any:
     """The body as JSON whatever its Content-Type says, so `curl -d '{...}'` works."""
     raw = await request.body()
     try:
@@ -216,8 +220,12 @@ async def ask_body(request: Request) -> AskBody:
         raise InputError(f"the body is not JSON: {err}") from None
     if not isinstance(data, dict):
         raise InputError('the body must be a JSON object like {"question": "..."}')
+    return data
+
+
+async def ask_body(request: Request) -> AskBody:
     try:
-        return AskBody.model_validate(data)
+        return AskBody.model_validate(await read_json(request))
     except ValidationError as err:
         raise InputError(validation_message(err.errors())) from None
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.answer.events import Event
 from assistant.errors import AssistantError, InputError, NotFoundError
 from assistant.settings import Settings
-from assistant.types import Answer, Filters, Hit
+from assistant.types import Answer, Filters, Hit, Turn
 
 if TYPE_CHECKING:
     from assistant.answer.service import Assistant
@@ -141,6 +141,13 @@ class Served:
                 if isinstance(event, Failed):
                     raise error_from(event)
         raise AssistantError("the answer stream ended without a result")
+
+    def answer(self, question: str, history: list[Turn]) -> Answer:
+        """One turn in the context of a client-held ``history``, saved nowhere."""
+        from assistant.sessions.turn import Conversation, ask_turn
+
+        with self.lock:
+            return ask_turn(self.assistant(), question, Conversation(history=list(history)))
 
     def search(
         self, query: str, *, k: int | None = None, filters: Filters | None = None

@@ -295,3 +295,31 @@ def test_a_public_address_without_a_token_is_refused(dirs: dict[str, str]) -> No
     )
     assert out.returncode == 2
     assert "without a token" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_openai_clients_get_the_verified_answer_and_its_citations(server: Server) -> None:
+    from openai import OpenAI
+
+    client = OpenAI(base_url=f"{server.base}/v1", api_key="unused", timeout=120)
+    completion = client.chat.completions.create(
+        model="news-assistant", messages=[{"role": "user", "content": QUESTION}]
+    )
+    content = completion.choices[0].message.content or ""
+    citations = completion.model_extra["citations"]  # type: ignore[index]
+    assert_verified(citations)
+    assert "Xi’an" in content and "**Sources**" in content
+    assert all(f"`{c['article_id']}` chars {c['start']}-{c['end']}" in content for c in citations)
+
+    history = [
+        {"role": "user", "content": "Who met John Kerry via video link?"},
+        {"role": "assistant", "content": "Yang Jiechi met John Kerry via video link. [1]"},
+        {"role": "user", "content": "What did he say such cooperation must be?"},
+    ]
+    chunks = list(
+        client.chat.completions.create(model="news-assistant", messages=history, stream=True)
+    )
+    streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    final = chunks[-1].model_extra["citations"]  # type: ignore[index]
+    assert_verified(final)
+    assert any("two-way and mutually beneficial" in c["quote"] for c in final)
+    assert "**Sources**" in streamed and chunks[-1].choices[0].finish_reason == "stop"
