@@ -308,6 +308,15 @@ class ChatApp(App[None]):
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
 
+    def action_toggle_perspectives(self) -> None:
+        """Who says what: later answers add each outlet's own quotes, one block per outlet."""
+        if self.assistant is None:
+            self.notify("The index is still loading.", severity="warning")
+            return
+        self.assistant.perspectives = not self.assistant.perspectives
+        state = "on: one block per outlet" if self.assistant.perspectives else "off"
+        self.notify(f"Who says what {state}")
+
     def action_retry_load(self) -> None:
         if self.assistant is None:
             self.load_assistant()
@@ -337,6 +346,11 @@ class ChatApp(App[None]):
                 lambda: self.action_export("json"),
             ),
             ("Toggle dark/light theme", "Switch themes (ctrl+t)", self.action_toggle_theme),
+            (
+                "Toggle who says what",
+                "Each outlet's own verified quotes under the answers, one block per outlet",
+                self.action_toggle_perspectives,
+            ),
             ("Keys", "Every key binding (f1)", self.action_help),
             ("Retry loading the index", "After fixing a load error", self.action_retry_load),
         ]

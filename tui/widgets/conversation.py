@@ -120,6 +120,10 @@ class AnswerBox(Vertical):
         if answer.stopped and not body:
             body = "(stopped before any text)"
         shown = answer_text(body, answer.stopped)
+        for block in answer.perspectives or []:
+            markers = " ".join(f"[{c.n}]" for c in block.citations)
+            shown.append(f"\n■ {block.label()} — {block.date_text}: ", style="bold")
+            shown.append(markers)
         for note in _notes(answer):
             shown.append(f"\n{note}", style="italic dim")
         self.query_one(".answer-text", Static).update(shown)
