@@ -113,6 +113,11 @@ def answer_markdown(answer: Answer) -> str:
         lines[-1] += " [stopped]"
     if answer.refused and answer.refusal_reason:
         lines += ["", f"_Not answered: {answer.refusal_reason}_"]
+    if answer.perspectives is not None:
+        lines += ["", "**Who says what**", ""]
+        for block in answer.perspectives:
+            markers = " ".join(f"[{c.n}]" for c in block.citations)
+            lines.append(f"- {block.label()} — {block.date_text}: {markers}")
     if answer.citations:
         lines += ["", "**Sources**", ""]
         lines += [citation_markdown(c) for c in answer.citations]

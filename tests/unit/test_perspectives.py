@@ -109,3 +109,13 @@ def test_cli_prints_blocks_and_each_quote_once(
     for block in answer.perspectives or []:
         for c in block.citations:
             assert result.output.count(c.quote) == 1 + (c.quote in answer.text)
+
+
+def test_exports_keep_the_blocks(assistant: Assistant) -> None:
+    from assistant.sessions.export import answer_markdown
+
+    answer = assistant.ask(MULTI[0], perspectives=True)
+    text = answer_markdown(answer)
+    assert "**Who says what**" in text
+    for block in answer.perspectives or []:
+        assert f"- {block.label()} — {block.date_text}: [{block.citations[0].n}]" in text
