@@ -100,8 +100,8 @@ def load_template(path: Path, required: frozenset[str]) -> Template:
 def load_prompts(directory: Path | None = None) -> Prompts:
     """All templates from ``directory`` (default: the settings' prompts_dir), checked."""
     if directory is None:
-        from assistant.settings import PROJECT_ROOT
+        from assistant.settings import bundled
 
-        directory = PROJECT_ROOT / "prompts"
+        directory = bundled("prompts")
     loaded = {name: load_template(directory / f"{name}.txt", req) for name, req in SPEC.items()}
     return Prompts(**loaded)

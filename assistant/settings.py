@@ -27,7 +27,16 @@ from assistant.errors import ConfigError
 APP_NAME = "news-assistant"
 LEGACY_APP_NAME = "assistant"  # the folders' name before 0.2: moved on first use
 ENV_PREFIX = "ASSISTANT_"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+"""The source checkout; an installed wheel has none, so nothing may default to a path in it."""
+
+
+def bundled(name: str) -> Path:
+    """``prompts`` or ``seeds`` as shipped: inside the installed package (``assistant/_data``,
+    copied there by the build, see setup.py), else the source checkout's top-level folder."""
+    packaged = PACKAGE_DIR / "_data" / name
+    return packaged if packaged.is_dir() else PROJECT_ROOT / name
 
 
 def debug_enabled() -> bool:
@@ -235,9 +244,12 @@ class Settings(BaseSettings):
         description="Index, sessions and model cache (ASSISTANT_DATA_DIR overrides).",
     )
     seeds_dir: Path = Field(
-        PROJECT_ROOT / "seeds", description="Ingested on first use when there is no index yet."
+        default_factory=lambda: bundled("seeds"),
+        description="Ingested on first use when there is no index yet.",
     )
-    prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Prompt templates.")
+    prompts_dir: Path = Field(
+        default_factory=lambda: bundled("prompts"), description="Prompt templates."
+    )
     model_cache_dir: Path | None = Field(
         None, description="Converted embedding models; defaults to <data_dir>/models."
     )
