@@ -18,6 +18,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, CallToolResult, TextContent, ToolAnnotations
+from mcp_types import Resource as MCPResource
 from pydantic import ValidationError
 
 from assistant.answer.events import Done, Failed, Retrieved, TextDelta
@@ -94,11 +95,39 @@ def _ask_sync(
     raise AssistantError("the answer stream ended without a result")
 
 
+class ArticleServer(MCPServer):
+    """An MCPServer whose resource list is the indexed articles (``article://<id>``)."""
+
+    served: Served
+
+    async def list_resources(self) -> list[MCPResource]:
+        listed = await super().list_resources()
+        try:
+            rows = await anyio.to_thread.run_sync(self.served.sources)
+        except AssistantError:  # no index yet: the tools say so on their first call
+            return listed
+        return listed + [
+            MCPResource(
+                uri=f"article://{r['id']}",
+                name=r["id"],
+                title=r["title"] or r["id"],
+                description=f"{r['outlet'] or 'unknown outlet'}, {_day(r)}",
+                mime_type="text/plain",
+            )
+            for r in rows
+        ]
+
+
+def _day(row: dict[str, Any]) -> str:
+    return str(row.get("published") or row.get("updated") or "undated")[:10]
+
+
 def make_server(served: Served) -> MCPServer:
     check = _ArgumentCheck()
-    server = MCPServer(
+    server = ArticleServer(
         name="news-assistant", instructions=INSTRUCTIONS, version="1", middleware=[check]
     )
+    server.served = served
     check.server = server
 
     @server.tool(annotations=READ_ONLY)
@@ -225,12 +254,13 @@ def run(settings: Settings, *, transport: str, host: str = "127.0.0.1", port: in
     check_bind(host, settings)
     import uvicorn
 
-    from assistant.serve.http_api import BodyLimit, bearer_only
+    from assistant.serve.http_api import bearer_only
 
-    app: Any = server.streamable_http_app(host=host)
+    app: Any = server.streamable_http_app(
+        host=host, max_request_body_size=settings.serve.max_body_bytes
+    )
     token = settings.serve.token.get_secret_value()
     if token:
         app = bearer_only(app, token)
-    app = BodyLimit(app, settings.serve.max_body_bytes)
     print(f"assistant mcp: http://{host}:{port}/mcp", file=sys.stderr, flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)

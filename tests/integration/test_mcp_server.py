@@ -92,6 +92,8 @@ async def test_stdio_search_sources_and_resources(env: dict[str, str], tmp_path:
         listed = await client.call_tool("sources", {})
         ids = [a["id"] for a in listed.structured_content["articles"]]  # type: ignore[index]
         assert len(ids) == 5
+        resources = (await client.list_resources()).resources
+        assert sorted(str(r.uri) for r in resources) == sorted(f"article://{i}" for i in ids)
         templates = (await client.list_resource_templates()).resource_templates
         assert [t.uri_template for t in templates] == ["article://{article_id}"]
         read = await client.read_resource(f"article://{ids[0]}")
