@@ -128,6 +128,11 @@ class EmbeddingSettings(BaseModel):
     model: str = Field("", description="Model name for provider=openai.")
     base_url: str = Field("", description="Embeddings endpoint base URL for provider=openai.")
     api_key: SecretStr = Field(SecretStr(""), description="API key for provider=openai.")
+    quantized: bool = Field(
+        False,
+        description="provider=minilm: run an int8 dynamically quantized graph (faster; its"
+        " vectors differ, so switching needs `ingest --rebuild`).",
+    )
     batch_size: int = Field(64, ge=1, le=4096, description="Texts embedded per batch.")
     timeout: float = Field(30.0, gt=0, description="Seconds before an embeddings call fails.")
 

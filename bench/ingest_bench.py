@@ -87,7 +87,7 @@ def measure(corpus: Path, vectors: Path | None = None) -> dict[str, Any]:
 
             data = np.load(vectors, allow_pickle=True)
             composed = ComposedEmbedder(
-                MiniLMOnnxEmbedder.name, list(data["sentences"]), data["vectors"]
+                MiniLMOnnxEmbedder.fp32_name, list(data["sentences"]), data["vectors"]
             )
             embedder = _Timed(composed, count_tokens=False)
         ready = sampler.mark()

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import InputError
-from assistant.text.dates import normalise_date
 from assistant.ingest.web import host_name, source_file, write_article
 from assistant.settings import Settings
+from assistant.text.dates import normalise_date
 
 DUMP_SUFFIXES = (".jsonl", ".ndjson")
 DEFAULT_KEYS: dict[str, tuple[str, ...]] = {

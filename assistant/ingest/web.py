@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from assistant.text.dates import normalise_date
 from assistant.ingest.fetch import Fetched, FetchError, fetch, make_client
 from assistant.ingest.frontmatter import sidecar_path
 from assistant.settings import Settings
+from assistant.text.dates import normalise_date
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 _MAX_SLUG = 60

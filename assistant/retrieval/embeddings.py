@@ -91,7 +91,7 @@ class MiniLMOnnxEmbedder:
     Texts are sorted by token length before batching, so a batch pads little.
     """
 
-    name = "minilm:all-MiniLM-L6-v2"
+    fp32_name = "minilm:all-MiniLM-L6-v2"
     dim = 384
 
     def __init__(
@@ -102,8 +102,13 @@ class MiniLMOnnxEmbedder:
         batch_size: int | None = None,
         sort_by_length: bool = True,
         spin: bool = True,
+        quantized: bool | None = None,
     ) -> None:
         self._models_dir = settings.models_dir
+        self.quantized = settings.embedding.quantized if quantized is None else quantized
+        # Another graph gives other vectors: the index records the name, so a switch needs
+        # `ingest --rebuild` (exit 6 otherwise), never a silent mix.
+        self.name = self.fp32_name + ("-int8" if self.quantized else "")
         self.batch_size = batch_size or settings.embedding.batch_size
         self.threads = threads or os.cpu_count() or 1
         self.sort_by_length = sort_by_length
@@ -114,8 +119,10 @@ class MiniLMOnnxEmbedder:
     @staticmethod
     def needs_conversion(settings: Settings) -> bool:
         """True when the first embedding will build the ONNX file (about a second)."""
-        from assistant.retrieval.onnx_minilm import is_converted, onnx_path
+        from assistant.retrieval.onnx_minilm import is_converted, onnx_path, quantized_path
 
+        if settings.embedding.quantized:
+            return not quantized_path(settings.models_dir).exists()
         return not is_converted(onnx_path(settings.models_dir))
 
     def prepare(self) -> None:
@@ -173,14 +180,15 @@ class MiniLMOnnxEmbedder:
 
     def _ensure_session(self) -> Any:
         if self._session is None:
-            from assistant.retrieval.onnx_minilm import ensure_onnx, remove
+            from assistant.retrieval.onnx_minilm import ensure_onnx, ensure_quantized, remove
 
-            path = ensure_onnx(self._models_dir)
+            ensure = ensure_quantized if self.quantized else ensure_onnx
+            path = ensure(self._models_dir)
             try:
                 self._session = self._open(path)
             except Exception:  # damaged cache files: rebuild them once
                 remove(path)
-                self._session = self._open(ensure_onnx(self._models_dir))
+                self._session = self._open(ensure(self._models_dir))
         return self._session
 
     def _open(self, path: Path) -> Any:
