@@ -45,7 +45,7 @@ def measure(suite: Path, corpus: Path, quantized: bool, models: Path) -> dict[st
         run = run_cases(
             load_suites([suite]), assistant, suites=[str(suite)], k=6, corpus_dirs=[corpus]
         )
-        summary = run.summary()
+        summary = run.summary
     return {
         "suite": str(suite),
         "corpus": str(corpus),

@@ -126,8 +126,9 @@ def _announce_model_preparation(settings: Settings) -> None:
 
 
 class _ProgressBar:
-    """Files done / total and the current file, on stderr, for an interactive terminal;
-    elsewhere only the notes of a long embedding, one line every few seconds."""
+    """Files done / total, ETA, tokens embedded per second and the current file, on stderr,
+    for an interactive terminal; elsewhere only the notes of a long embedding, one line every
+    few seconds."""
 
     NOTE_EVERY_S = 5.0
 
@@ -136,15 +137,31 @@ class _ProgressBar:
         self.progress: Any = None
         self.task: Any = None
         self.noted = -self.NOTE_EVERY_S
+        self.tokens_at_start = 0
+        self.started = 0.0
 
     def __enter__(self) -> _ProgressBar:
         if self.console.is_terminal:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+            import time
 
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            from assistant.retrieval.embeddings import STATS
+
+            self.tokens_at_start, self.started = STATS.tokens, time.perf_counter()
             self.progress = Progress(
                 TextColumn("Ingesting"),
                 BarColumn(),
                 MofNCompleteColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[rate]}"),
                 TextColumn("{task.fields[current]}"),
                 console=self.console,
                 transient=True,
@@ -159,9 +176,19 @@ class _ProgressBar:
         from rich.markup import escape
 
         current = escape(one_line(current))
+        rate = self.rate()
         if self.task is None:
-            self.task = self.progress.add_task("ingest", total=total, current=current)
-        self.progress.update(self.task, completed=done, total=total, current=current)
+            self.task = self.progress.add_task("ingest", total=total, current=current, rate=rate)
+        self.progress.update(self.task, completed=done, total=total, current=current, rate=rate)
+
+    def rate(self) -> str:
+        import time
+
+        from assistant.retrieval.embeddings import STATS
+
+        tokens = STATS.tokens - self.tokens_at_start
+        seconds = time.perf_counter() - self.started
+        return f"{tokens / seconds:,.0f} tokens/s" if tokens and seconds > 0 else ""
 
     def _note(self, current: str) -> None:
         import time

@@ -10,7 +10,9 @@ stores) lives in ``langchain_embeddings`` and is re-exported here lazily.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -52,6 +54,17 @@ class Embedder(Protocol):
     def count_tokens(self, texts: Sequence[str]) -> int:
         """Tokens the model reads for ``texts`` (after truncation); 0 when unknown."""
         ...
+
+
+@dataclass
+class EmbedStats:
+    """Tokens this process has embedded and the seconds it took: what a progress bar shows."""
+
+    tokens: int = 0
+    seconds: float = 0.0
+
+
+STATS = EmbedStats()
 
 
 def make_embedder(settings: Settings) -> Embedder:
@@ -163,7 +176,12 @@ class MiniLMOnnxEmbedder:
         from assistant.retrieval.onnx_minilm import OUTPUT
 
         feeds = {"input_ids": input_ids, "attention_mask": mask}
-        return np.asarray(self._ensure_session().run([OUTPUT], feeds)[0], dtype=np.float32)
+        session = self._ensure_session()
+        started = time.perf_counter()
+        out = np.asarray(session.run([OUTPUT], feeds)[0], dtype=np.float32)
+        STATS.seconds += time.perf_counter() - started
+        STATS.tokens += int(sum(len(x) for x in batch))
+        return out
 
     def _ensure_tokenizer(self) -> Any:
         if self._tokenizer is None:

@@ -20,6 +20,7 @@ import fcntl
 import json
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ from assistant.retrieval.chroma_store import ChromaStore, collection_for
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import numpy as np
 
     from assistant.ingest.prepare import Prepared
@@ -49,6 +52,8 @@ Progress = Callable[[int, int, str], None]
 """``progress(files_done, files_total, current_file_name)``."""
 
 EMBED_BATCH = 256
+PREFETCH = 16
+"""Files read, cleaned and chunked ahead of the one being embedded (0: one after another)."""
 META_CHUNKING = "chunking"
 META_REBUILD = "rebuild_collection"
 META_DROP = "drop_collection"
@@ -372,20 +377,13 @@ class _Run:
 
     def _index(self, todo: list[tuple[Path, str, str, bool]], done: int, total: int) -> None:
         """Prepare files in order, embed their chunks in batches, write article by article."""
-        from assistant.ingest.loaders import LoadError
-        from assistant.ingest.prepare import prepare
-
         batch: list[tuple[Prepared, str, str]] = []
         pending = 0
-        for path, article_id, digest, is_new in todo:
+        for (path, _, digest, is_new), prepared in self._prepared(todo):
             self._at = (done, total)
             self.progress(done, total, path.name)
-            try:
-                prepared = prepare(path, article_id, self.settings)
-            except LoadError as err:
-                self.report.failed.append(str(err))
-            except Exception as err:  # a bug in one file's handling must not stop the run
-                self.report.failed.append(f"{path}: {type(err).__name__}: {err}")
+            if isinstance(prepared, str):
+                self.report.failed.append(prepared)
             else:
                 batch.append((prepared, digest, "added" if is_new else "updated"))
                 pending += len(prepared.chunks)
@@ -409,6 +407,43 @@ class _Run:
             self.progress(done, total, f"{name}: embedding chunks {lo:,}/{len(texts):,}")
             parts.append(self.embedder.embed_documents(texts[lo : lo + EMBED_BATCH]))
         return np.concatenate(parts)
+
+    def _prepared(
+        self, todo: list[tuple[Path, str, str, bool]]
+    ) -> Iterator[tuple[tuple[Path, str, str, bool], Prepared | str]]:
+        """Each file prepared (or why not), in order; a thread reads, cleans and chunks up to
+        ``PREFETCH`` files ahead while the caller embeds (onnxruntime releases the GIL)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if PREFETCH <= 0:
+            yield from ((item, self._prepare_one(item)) for item in todo)
+            return
+        window: deque[tuple[tuple[Path, str, str, bool], Future[Prepared | str]]] = deque()
+        with ThreadPoolExecutor(1, thread_name_prefix="ingest-prepare") as pool:
+            try:
+                for item in todo:
+                    window.append((item, pool.submit(self._prepare_one, item)))
+                    if len(window) > PREFETCH:
+                        head, future = window.popleft()
+                        yield head, future.result()
+                while window:
+                    head, future = window.popleft()
+                    yield head, future.result()
+            finally:
+                for _, future in window:
+                    future.cancel()
+
+    def _prepare_one(self, item: tuple[Path, str, str, bool]) -> Prepared | str:
+        from assistant.ingest.loaders import LoadError
+        from assistant.ingest.prepare import prepare
+
+        path, article_id = item[0], item[1]
+        try:
+            return prepare(path, article_id, self.settings)
+        except LoadError as err:
+            return str(err)
+        except Exception as err:  # a bug in one file's handling must not stop the run
+            return f"{path}: {type(err).__name__}: {err}"
 
     def _write(self, batch: list[tuple[Prepared, str, str]]) -> None:
         """New chunks beside the old, then each article's catalog row, then the old chunks out.
