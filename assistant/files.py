@@ -16,8 +16,19 @@ FILE_MODE = 0o600
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) if needed and make it 0700; return it."""
-    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    """Create ``path`` (and parents) if needed and make it 0700; return it.
+
+    Only the data dir and folders in it are created here, so a failure is the data dir
+    setting's: a ConfigError naming it, not a crash."""
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    except OSError as err:
+        from assistant.errors import ConfigError
+
+        raise ConfigError(
+            f"cannot create the folder {path}: {err.strerror or err} "
+            "(data_dir, ASSISTANT_DATA_DIR: it needs a folder you can write)"
+        ) from None
     if path.stat().st_mode & 0o777 != DIR_MODE:
         os.chmod(path, DIR_MODE)
     return path

@@ -334,6 +334,8 @@ def load_settings(**overrides: Any) -> Settings:
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
 
+    if config_file().is_dir():  # the TOML source would skip it without a word
+        raise ConfigError(f"{config_file()}: a folder, not a TOML file ({ENV_PREFIX}CONFIG)")
     try:
         return Settings(**overrides)
     except ValidationError as err:

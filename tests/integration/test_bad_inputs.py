@@ -91,6 +91,8 @@ def test_escape_sequences_never_reach_the_terminal_and_stored_text_stays_exact(
         (["ask", "x"], {"ASSISTANT_OPENAI__TIMEOUT": "-5"}, 10, "greater than 0"),
         (["sessions", "list"], {"ASSISTANT_DATA_DIR": "/etc/passwd", "ASSISTANT_DEBUG": "0"},
          10, "takes a folder"),
+        (["ask", "x"], {"ASSISTANT_DATA_DIR": "/proc/no-such-dir"}, 10,
+         "cannot create the folder /proc/no-such-dir"),
         (["nosuch"], {}, 2, "No such command 'nosuch'"),
     ],
 )  # fmt: skip

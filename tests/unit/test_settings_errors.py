@@ -91,3 +91,8 @@ def test_a_bad_config_file_is_named_with_its_line(
     path.write_bytes(content)
     monkeypatch.setenv("ASSISTANT_CONFIG", str(path))
     assert config_error(monkeypatch).startswith(expected.format(path=path))
+
+
+def test_a_config_path_that_is_a_folder_is_named(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path))
+    assert config_error(monkeypatch) == f"{tmp_path}: a folder, not a TOML file (ASSISTANT_CONFIG)"
