@@ -28,8 +28,6 @@ from assistant.settings import Settings, load_settings
 from assistant.text.dates import question_time
 from assistant.types import Answer, Filters, Hit, Turn
 
-_ANY_DAY = "2000-01-03"  # only to tell whether a question has time words at all
-
 
 @dataclass
 class IndexInfo:
@@ -161,7 +159,7 @@ class Assistant:
                 hits = self.retriever.retrieve(question, k, Filters(outlets=(outlet,)))
                 if hits:
                     return hits, outlet
-        hint = question_time(question, (filters.as_of if filters else "") or _ANY_DAY)
+        hint = question_time(question, filters.as_of if filters else "")
         n = max(3 * k, 30) if hint else k
         if filters is not None and filters.include_inferred and (filters.since or filters.until):
             hits = self._retrieve_inferred(question, n, filters)
