@@ -76,6 +76,7 @@ def to_json(session: Session, messages: Sequence[Message]) -> str:
                 "asked_at": question.created_at if question else "",
                 "answered_at": answer.created_at if answer else "",
                 "answer": _answer_dict(answer.answer) if answer and answer.answer else None,
+                "failure": answer.content if answer and answer.failed else "",
             }
             for question, answer in turns(messages)
         ],
@@ -99,6 +100,9 @@ def to_markdown(session: Session, messages: Sequence[Message]) -> str:
         turn = (question or reply).turn  # type: ignore[union-attr]
         lines += ["", f"## {turn}. {question.content if question else '(question missing)'}", ""]
         answer = reply.answer if reply else None
+        if reply is not None and reply.failed:
+            lines.append(f"_Failed: {reply.content}_")
+            continue
         if answer is None:
             lines.append("_No answer was saved for this question._")
             continue
@@ -123,7 +127,8 @@ def answer_markdown(answer: Answer) -> str:
         lines += [citation_markdown(c) for c in answer.citations]
     if answer.backend:
         model = f" ({answer.model})" if answer.model else ""
-        lines += ["", f"_Answered by {answer.backend}{model}._"]
+        verb = "Declined" if answer.refused else "Answered"
+        lines += ["", f"_{verb} by {answer.backend}{model}._"]
     return "\n".join(lines)
 
 

@@ -44,7 +44,10 @@ class Session:
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """A question (role ``user``) or an answer (role ``assistant``, with its ``answer``)."""
+    """A question (role ``user``) or an answer (role ``assistant``, with its ``answer``).
+
+    An assistant message without ``answer`` is a failure; ``content`` says what went wrong.
+    """
 
     id: int
     session_id: str
@@ -53,6 +56,10 @@ class Message:
     content: str
     created_at: str
     answer: Answer | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.role == "assistant" and self.answer is None
 
 
 def utc_now() -> str:
@@ -292,6 +299,19 @@ class SessionStore:
         with self._write() as conn:
             now = self.clock()
             self._insert_answer(conn, session.id, turn, answer, now)
+            conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session.id))
+
+    def fail(self, session_id: str, turn: int, message: str) -> None:
+        """Store that turn ``turn`` could not be answered, and why (``Message.failed``)."""
+        session = self.require(session_id)
+        with self._write() as conn:
+            now = self.clock()
+            conn.execute(
+                "INSERT OR REPLACE INTO messages "
+                "(session_id, turn, role, content, answer_json, created_at) "
+                "VALUES (?, ?, 'assistant', ?, NULL, ?)",
+                (session.id, turn, message, now),
+            )
             conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session.id))
 
     @staticmethod

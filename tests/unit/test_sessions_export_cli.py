@@ -150,3 +150,23 @@ def test_cli_list_json_is_a_stable_list(store: SessionStore, cli: typer.Typer) -
             "turns": 1,
         }
     ]
+
+
+def test_failures_and_refusals_read_as_such(store: SessionStore) -> None:
+    from assistant.types import Answer
+
+    s = store.create()
+    turn = store.add_user_message(s.id, "Who met Kerry?")
+    store.fail(s.id, turn, "the endpoint refused")
+    refused = Answer(
+        question="Why?", refused=True, refusal_reason="nothing on it", backend="extractive"
+    )
+    store.add_exchange(s.id, "Why?", refused)
+    session = store.require(s.id)
+    md = to_markdown(session, store.messages(s.id))
+    assert "_Failed: the endpoint refused_" in md and "No answer was saved" not in md
+    assert "_Not answered: nothing on it_" in md and "Answered by" not in md
+    assert "_Declined by extractive._" in md
+    data = json.loads(to_json(session, store.messages(s.id)))
+    assert data["turns"][0]["failure"] == "the endpoint refused"
+    assert data["turns"][0]["answer"] is None and data["turns"][1]["failure"] == ""

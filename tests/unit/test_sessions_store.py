@@ -189,3 +189,14 @@ def test_two_processes_and_threads_lose_nothing(store: SessionStore) -> None:
     for turn in turns:
         assert sorted(m.role for m in msgs if m.turn == turn) == ["assistant", "user"]
     assert len({m.content for m in msgs if m.role == "user"}) == 4 * n
+
+
+def test_a_failed_answer_is_saved_as_a_failure(store: SessionStore) -> None:
+    s = store.create()
+    turn = store.add_user_message(s.id, "Who met Kerry?")
+    store.fail(s.id, turn, "the model endpoint at 127.0.0.1:9 refused")
+    question, reply = store.messages(s.id)
+    assert not question.failed and reply.failed and reply.answer is None
+    assert reply.content == "the model endpoint at 127.0.0.1:9 refused"
+    assert store.history(s.id) == []  # a failure is no context for a follow-up
+    assert store.require(s.id).turns == 1
