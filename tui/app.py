@@ -6,6 +6,7 @@ ingests the seeds), the sessions store, the current session and the export direc
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
@@ -14,12 +15,14 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widgets import Input, TextArea
 
 from assistant.errors import AssistantError
 from assistant.sessions.export import Format, default_filename, export_session
 from assistant.sessions.store import Session, SessionStore
 from assistant.settings import Settings, load_settings
 from assistant.types import Citation
+from tui import keys, prefs
 from tui import messages as msg
 from tui.screens.chat import ChatScreen
 from tui.screens.dialogs import ConfirmModal, PromptModal
@@ -34,6 +37,8 @@ AssistantFactory = Callable[[Callable[[str], None]], "Assistant"]
 """Builds the assistant; receives a callback for one-line progress messages."""
 
 DARK, LIGHT = "textual-dark", "textual-light"
+QUIT_WINDOW_S = 1.0
+"""A second ctrl+c within this many seconds quits."""
 
 
 class ChatApp(App[None]):
@@ -43,8 +48,16 @@ class ChatApp(App[None]):
     CSS_PATH = "app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", tooltip="This list of keys"),
-        Binding("question_mark", "help", "Help", show=False, tooltip="Keys (when not typing)"),
         Binding("ctrl+t", "toggle_theme", "Theme", tooltip="Switch dark / light theme"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit (stops a running answer)"),
+        Binding(
+            "ctrl+c",
+            "interrupt",
+            "Stop / quit",
+            show=False,
+            priority=True,
+            tooltip="Stop the running answer; twice within a second quits",
+        ),
     ]
 
     def __init__(
@@ -56,9 +69,10 @@ class ChatApp(App[None]):
         assistant_factory: AssistantFactory | None,
         session_id: str | None = None,
         export_dir: Path | None = None,
-        theme: Literal["dark", "light"] = "dark",
+        theme: Literal["dark", "light"] | None = None,
     ) -> None:
         super().__init__()
+        keys.install()
         self.settings = settings
         self.store = store
         self.assistant = assistant
@@ -67,14 +81,28 @@ class ChatApp(App[None]):
         self.initial_session = session_id
         self.export_dir = export_dir or Path.cwd()
         self.load_state = "loading index… (the first run ingests the seed articles)"
+        self.load_error = ""
+        self.store_problem = ""
+        self._last_interrupt = -QUIT_WINDOW_S
         self.chat = ChatScreen()
-        self.theme = DARK if theme == "dark" else LIGHT
+        saved = prefs.load(settings.data_dir).get("theme")
+        if theme is not None:
+            self.theme = DARK if theme == "dark" else LIGHT
+        elif isinstance(saved, str) and saved in self.available_themes:
+            self.theme = saved
+        else:
+            self.theme = DARK
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
 
     def get_default_screen(self) -> Screen:
         return self.chat
 
     def start(self) -> None:
-        """Called once the chat screen is mounted: resume a session, build the assistant."""
+        """Called once the chat screen is mounted: check the store, resume a session, build
+        the assistant."""
+        self.check_store()
         if self.initial_session:
             self.resume_session(self.initial_session)
         if self.assistant is None:
@@ -103,7 +131,8 @@ class ChatApp(App[None]):
                 self.post_message(msg.LoadFinished())
 
         self.load_state = "loading index… (the first run ingests the seed articles)"
-        self.chat.set_status(self.load_state)
+        self.load_error = ""
+        self.chat.set_status(self.chat.ready_status())
         self.run_worker(build, name="load", group="load", thread=True, exit_on_error=False)
 
     def _post_load_status(self, line: str) -> None:
@@ -111,12 +140,13 @@ class ChatApp(App[None]):
 
     def on_load_status(self, message: msg.LoadStatus) -> None:
         self.load_state = f"loading index… {message.text}"
-        self.chat.set_status(self.load_state)
+        self.chat.set_status(self.chat.ready_status())
 
     def on_load_finished(self, message: msg.LoadFinished) -> None:
         if message.error:
+            self.load_error = message.error
             self.load_state = "no index — see the notification (ctrl+p: Retry loading)"
-            self.chat.set_status(self.load_state)
+            self.chat.cancel_queue("not answered: the index could not be loaded")
             self.notify(
                 f"{message.error}. Fix it, then run “Retry loading the index” from the "
                 "command palette (ctrl+p).",
@@ -130,7 +160,7 @@ class ChatApp(App[None]):
 
     def _assistant_ready(self) -> None:
         self.sub_title = self.backend_summary()
-        self.chat.set_status(self.chat.ready_status())
+        self.chat.assistant_ready()
 
     def backend_summary(self) -> str:
         """The header's part: who answers, with which model."""
@@ -145,6 +175,22 @@ class ChatApp(App[None]):
         return f"{a.info.articles} articles, {a.info.chunks} chunks" if a else ""
 
     # -- sessions -----------------------------------------------------------------------------
+
+    def check_store(self) -> None:
+        """Say at startup, in one line, if the sessions database cannot be used and what to do."""
+        try:
+            self.store.list()
+        except AssistantError as err:
+            self.store_problem = f"{err}. Until then this chat is not saved."
+            self.notify(
+                self.store_problem,
+                title="Sessions store",
+                severity="error",
+                timeout=20,
+                markup=False,
+            )
+        else:
+            self.store_problem = ""
 
     def set_session(self, session_id: str | None) -> None:
         """Make ``session_id`` current (None: a new session starts with the next question)."""
@@ -161,7 +207,6 @@ class ChatApp(App[None]):
     def new_session(self) -> None:
         self.session = None
         self.chat.show_conversation([], [])
-        self.chat.query_one("#question").focus()
 
     def resume_session(self, session_id: str) -> None:
         try:
@@ -208,7 +253,9 @@ class ChatApp(App[None]):
 
     @staticmethod
     def _write(path: Path, text: str) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Write ``text`` to ``path``; a missing folder is an error, never created silently."""
+        if not path.parent.is_dir():
+            raise OSError(f"the folder {path.parent} does not exist; create it or pick another")
         path.write_text(text, encoding="utf-8")
         return path
 
@@ -253,15 +300,22 @@ class ChatApp(App[None]):
     def action_export_prompt(self) -> None:
         session = self.session
         if session is None:
-            self.notify("Nothing to export yet: ask a question first.", severity="warning")
+            if self.store_problem:
+                self.notify(self.store_problem, severity="error", markup=False)
+            else:
+                self.notify("Nothing to export yet: ask a question first.", severity="warning")
             return
+        self.export_prompt(session)
+
+    def export_prompt(self, session: Session) -> None:
+        """Ask where to write ``session`` (the suffix picks Markdown or JSON), then write it."""
 
         def done(path: str | None) -> None:
             if path and path.strip():
                 self.export_to(session.id, Path(path.strip()).expanduser())
 
         default = self.export_dir / default_filename(session, "md")
-        hint = "Enter writes the file; a path ending in .json exports JSON. Esc cancels."
+        hint = "Enter writes the file (a path ending in .json exports JSON) · Esc cancels"
         self.push_screen(PromptModal("Export this session to", str(default), hint), done)
 
     def export_to(self, session_id: str, path: Path) -> None:
@@ -276,7 +330,11 @@ class ChatApp(App[None]):
 
     def action_export(self, fmt: Format) -> None:
         if self.session is None:
-            self.notify("Nothing to export yet: ask a question first.", severity="warning")
+            self.notify(
+                self.store_problem or "Nothing to export yet: ask a question first.",
+                severity="warning",
+                markup=False,
+            )
             return
         self.export_session(self.session.id, (fmt,))
 
@@ -317,12 +375,51 @@ class ChatApp(App[None]):
         state = "on: one block per outlet" if self.assistant.perspectives else "off"
         self.notify(f"Who says what {state}")
 
+    def _remember_theme(self, theme: object) -> None:
+        prefs.save(self.settings.data_dir, theme=self.theme)
+
+    def action_interrupt(self) -> None:
+        """ctrl+c: copy a selection, else stop the running answer; twice in a second quits."""
+        now = time.monotonic()
+        focused = self.focused
+        if isinstance(focused, TextArea | Input) and focused.selected_text:
+            focused.action_copy()
+            return
+        if now - self._last_interrupt <= QUIT_WINDOW_S:
+            self.chat.stop_answer()
+            self.exit()
+            return
+        self._last_interrupt = now
+        if self.chat.stop_answer():
+            self.notify("Stopping the answer. Press ctrl+c again to quit.", timeout=3)
+        else:
+            self.notify("Press ctrl+c again to quit (or ctrl+q).", timeout=3)
+
+    async def action_quit(self) -> None:
+        self.chat.stop_answer()
+        self.exit()
+
+    def action_save_screenshot(self) -> None:
+        """The palette's Screenshot: an SVG in the export folder, its path or the reason."""
+        try:
+            path = self._write(
+                self.export_dir / f"screenshot-{time.strftime('%Y%m%d-%H%M%S')}.svg",
+                self.export_screenshot(),
+            )
+        except OSError as err:
+            self.notify(f"Screenshot failed: {err}", severity="error", markup=False)
+            return
+        self.notify(f"Screenshot saved to {path}", markup=False)
+
     def action_retry_load(self) -> None:
         if self.assistant is None:
             self.load_assistant()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        """Textual's commands without its own Keys and Screenshot: ours replace them."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Keys", "Screenshot"):
+                yield command
         yield from self._commands()
 
     def _commands(self) -> Iterator[SystemCommand]:
@@ -337,12 +434,12 @@ class ChatApp(App[None]):
             ("Export session…", "Export to a path you choose (f3)", self.action_export_prompt),
             (
                 "Export session to Markdown",
-                "session-<id>.md in the current directory",
+                f"Writes {self.export_dir / 'session-<id>.md'}",
                 lambda: self.action_export("md"),
             ),
             (
                 "Export session to JSON",
-                "session-<id>.json in the current directory",
+                f"Writes {self.export_dir / 'session-<id>.json'}",
                 lambda: self.action_export("json"),
             ),
             ("Toggle dark/light theme", "Switch themes (ctrl+t)", self.action_toggle_theme),
@@ -352,6 +449,11 @@ class ChatApp(App[None]):
                 self.action_toggle_perspectives,
             ),
             ("Keys", "Every key binding (f1)", self.action_help),
+            (
+                "Screenshot",
+                f"Save an SVG of the screen in {self.export_dir}",
+                self.action_save_screenshot,
+            ),
             ("Retry loading the index", "After fixing a load error", self.action_retry_load),
         ]
         for title, help_text, callback in commands:
@@ -359,7 +461,7 @@ class ChatApp(App[None]):
         for n in range(1, 10):
             yield SystemCommand(
                 f"Open source [{n}]",
-                f"Open citation {n} of the latest answer ({n})",
+                f"Open citation {n} of the latest answer (alt+{n})",
                 partial(chat.action_open_citation, n),
                 discover=False,
             )
@@ -385,7 +487,7 @@ def make_app(
     settings: Settings | None = None,
     session_id: str | None = None,
     export_dir: Path | None = None,
-    theme: Literal["dark", "light"] = "dark",
+    theme: Literal["dark", "light"] | None = None,
 ) -> ChatApp:
     """The chat app. Pass ``assistant`` (tests) or ``assistant_factory``; by default the
     assistant is built from ``settings`` in a worker once the UI shows."""

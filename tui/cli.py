@@ -23,7 +23,9 @@ def register(app: typer.Typer) -> None:
         backend: str | None = typer.Option(
             None, "--backend", "-b", help="Answer with extractive, openai or local."
         ),
-        light: bool = typer.Option(False, "--light", help="Start with the light theme."),
+        light: bool = typer.Option(
+            False, "--light", help="Start with the light theme (otherwise the last theme used)."
+        ),
     ) -> None:
         """Open the chat app: ask questions, read the cited articles, manage sessions."""
         from tui.app import make_app
@@ -39,5 +41,5 @@ def register(app: typer.Typer) -> None:
             if session:
                 session = store.require(session).id
         make_app(
-            settings=settings, store=store, session_id=session, theme="light" if light else "dark"
+            settings=settings, store=store, session_id=session, theme="light" if light else None
         ).run()

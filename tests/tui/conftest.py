@@ -17,7 +17,7 @@ from assistant.errors import AssistantError
 from assistant.retrieval.base import ArticleSource
 from assistant.sessions.store import SessionStore
 from assistant.settings import Settings, load_settings
-from assistant.types import Answer, Article, Citation, Filters, Hit, Turn
+from assistant.types import Answer, Article, Citation, Filters, Hit, Span, Turn
 from tests.conftest import SEEDS
 from tui.app import ChatApp, make_app
 
@@ -27,6 +27,11 @@ SUMMIT_QUOTE = (
     "to be held in Xi’an in May"
 )
 SUMMIT_QUESTION = "Where will the 14th China-US Tourism Leadership Summit be held?"
+CONSENSUS_QUOTE = "the five-point consensus reached by the two countries during Blinken’s visit"
+ANSWER_TEXT = (
+    "Xi’an [1]\n\nThe two sides will “" + SUMMIT_QUOTE + "” [1], under "
+    "a consensus reached during the visit [2]."
+)
 FIXED_NOW = "2024-05-01T09:30:00+00:00"
 
 
@@ -55,17 +60,17 @@ class NoRetriever:
         return []
 
 
-def summit_citation(source: SeedSource) -> Citation:
+def summit_citation(source: SeedSource, n: int = 1, quote: str = SUMMIT_QUOTE) -> Citation:
     text = source.article_text(SUMMIT_ID) or ""
-    start = text.index(SUMMIT_QUOTE)
+    start = text.index(quote)
     article = source.article(SUMMIT_ID)
     assert article is not None
     return Citation(
-        n=1,
-        quote=SUMMIT_QUOTE,
+        n=n,
+        quote=quote,
         article_id=SUMMIT_ID,
         start=start,
-        end=start + len(SUMMIT_QUOTE),
+        end=start + len(quote),
         title=article.title,
         outlet=article.outlet,
         published=article.published,
@@ -74,16 +79,23 @@ def summit_citation(source: SeedSource) -> Citation:
 
 @dataclass
 class ScriptedAnswerer:
-    """Yields the answer in pieces with small sleeps, one real citation, then Done.
+    """Yields the answer in pieces with small sleeps, then two real citations, then Done.
 
-    ``error`` makes it raise (the Assistant turns that into Failed); ``gate`` holds it after
-    the first piece until set, so a test can press Esc while it runs.
+    The answer has the shared shape: the short answer first (``Xi’an [1]``), quote [1] inline
+    in the text, quote [2] only in its citation. ``error`` makes it raise (the Assistant
+    turns that into Failed); ``gate`` holds it after the first piece until set, so a test can
+    press Esc while it runs.
     """
 
-    pieces: Sequence[str] = ("The summit will be held ", "in Xi’an, ", "in May [1].")
+    pieces: Sequence[str] = (
+        "Xi’an [1]",
+        ANSWER_TEXT.removeprefix("Xi’an [1]").removesuffix(" [2]."),
+        " [2].",
+    )
     delay: float = 0.01
     error: AssistantError | None = None
     gate: threading.Event | None = None
+    quotes: Sequence[str] = (SUMMIT_QUOTE, CONSENSUS_QUOTE)
     name: str = "scripted"
     model: str = "fake-1"
     calls: list[str] = field(default_factory=list)
@@ -98,7 +110,8 @@ class ScriptedAnswerer:
         self.calls.append(question)
         if self.error is not None:
             raise self.error
-        citation = summit_citation(SeedSource())
+        source_ = SeedSource()
+        citations = [summit_citation(source_, n, q) for n, q in enumerate(self.quotes, 1)]
         text = ""
         for i, piece in enumerate(self.pieces):
             time.sleep(self.delay)
@@ -106,14 +119,20 @@ class ScriptedAnswerer:
             yield TextDelta(piece)
             if i == 0 and self.gate is not None:
                 self.gate.wait(10)
-        yield CitationAdded(citation)
+        for citation in citations:
+            yield CitationAdded(citation)
+        first = citations[0]
+        at = first.quote.find("Xi’an")
+        short = Span("Xi’an", 1, SUMMIT_ID, first.start + at, first.start + at + 5)
         yield Done(
             Answer(
                 question=question,
                 text=text,
-                citations=[citation],
+                citations=citations,
                 backend=self.name,
                 model=self.model,
+                short_answer=short if at >= 0 else None,
+                confidence=0.9,
             )
         )
 
@@ -147,9 +166,11 @@ def answerer() -> ScriptedAnswerer:
 def app(
     settings: Settings, store: SessionStore, answerer: ScriptedAnswerer, tmp_path: Path
 ) -> ChatApp:
+    exports = tmp_path / "exports"
+    exports.mkdir()
     return make_app(
         assistant=fake_assistant(settings, answerer),
         store=store,
         settings=settings,
-        export_dir=tmp_path / "exports",
+        export_dir=exports,
     )

@@ -58,15 +58,35 @@ def test_question_typed_in_tmux_gets_the_cited_answer(tmp_path: Path) -> None:
     command = f"cd '{ROOT}' && env {exports} '{sys.executable}' -m assistant chat"
     tmux("new-session", "-d", "-s", name, "-x", "100", "-y", "30", command)
     try:
-        wait_for(name, "^s Send", 30)  # the UI shows before the index is ready
+        wait_for(name, "Enter sends", 30)  # the UI shows before the index is ready
         wait_for(name, "ready", TIMEOUT_S, line_start=True)  # the index is loaded
         for word in QUESTION.split(" "):
             tmux("send-keys", "-t", name, "-l", word + " ")
             time.sleep(0.05)
-        time.sleep(0.3)
-        tmux("send-keys", "-t", name, "C-s")
+        tmux("send-keys", "-t", name, "Enter")
         shown = wait_for(name, "Xi", TIMEOUT_S)
         assert "Sources" in wait_for(name, "Sources", 30), shown
         assert "[1]" in screen(name)
+        # alt+1 opens the latest answer's source [1]; Esc comes back to the box.
+        tmux("send-keys", "-t", name, "M-1")
+        wait_for(name, "Copy quote", 30)
+        tmux("send-keys", "-t", name, "Escape")
+        wait_for(name, "Sources", 30)
+        # Type straight away; ctrl+j adds a line; Enter sends the next question.
+        tmux("send-keys", "-t", name, "-l", "Who")
+        tmux("send-keys", "-t", name, "C-j")
+        tmux("send-keys", "-t", name, "-l", "met Kerry?")
+        wait_for(name, "met Kerry?", 30)
+        tmux("send-keys", "-t", name, "Enter")
+        wait_for(name, "Enter sends", 30)  # sent: the box is empty again
+        wait_for(name, "Kerry", TIMEOUT_S)
+        wait_for(name, "ready", TIMEOUT_S, line_start=True)
+        # Up in the empty box recalls the last question (both of its lines).
+        tmux("send-keys", "-t", name, "Up")
+        deadline = time.monotonic() + 30
+        while "Enter sends" in screen(name) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        box = "\n".join([line for line in screen(name).splitlines() if line.strip()][-5:])
+        assert "Who" in box and "met Kerry?" in box, screen(name)
     finally:
         tmux("kill-session", "-t", name)

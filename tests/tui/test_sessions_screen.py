@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from textual.widgets import Input, ListView, Static
+from textual.widgets import Input, Label, ListView, Static, TextArea
 
 from assistant.sessions.store import SessionStore
 from assistant.settings import Settings
 from tests.tui.conftest import SUMMIT_QUESTION, SUMMIT_QUOTE, fake_assistant
-from tests.tui.helpers import ask, type_text
+from tests.tui.helpers import ask, type_text, wait_until
 from tui.app import ChatApp, make_app
 from tui.screens.dialogs import ConfirmModal, PromptModal
 from tui.screens.sessions import SessionItem, SessionsScreen
@@ -123,9 +123,19 @@ async def test_export_markdown_and_json(app: ChatApp, tmp_path: Path) -> None:
         await pilot.pause()
         md = (app.export_dir / f"session-{sid}.md").read_text()
         assert SUMMIT_QUOTE in md and "Test Outlet" in md and "2023-06-20" in md
+        # A folder that does not exist is an error, never created silently.
+        await pilot.press("f3")
+        missing = tmp_path / "nonexistent" / "dir" / "out.json"
+        app.screen.query_one(Input).value = str(missing)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not missing.parent.exists()
+        assert any(
+            "does not exist" in n.message and n.severity == "error" for n in app._notifications
+        )
         # A .json path exports JSON.
         await pilot.press("f3")
-        target = tmp_path / "out" / "answers.json"
+        target = tmp_path / "answers.json"
         app.screen.query_one(Input).value = str(target)
         await pilot.press("enter")
         await pilot.pause()
@@ -136,11 +146,17 @@ async def test_export_markdown_and_json(app: ChatApp, tmp_path: Path) -> None:
         # The palette command writes the default JSON file.
         app.action_export("json")
         assert (app.export_dir / f"session-{sid}.json").exists()
-        # From the sessions list, e exports both formats of the highlighted session.
+        # From the sessions list, e asks for the path before it writes anything.
         (app.export_dir / f"session-{sid}.md").unlink()
         await pilot.press("ctrl+o")
         await pilot.press("e")
+        assert isinstance(app.screen, PromptModal)
+        assert not (app.export_dir / f"session-{sid}.md").exists()
+        assert "Esc cancels" in str(app.screen.query_one(".dialog-hint", Static).render())
+        await pilot.press("enter")
+        await pilot.pause()
         assert (app.export_dir / f"session-{sid}.md").exists()
+        assert isinstance(app.screen, SessionsScreen)
 
 
 async def test_store_errors_are_notifications(settings: Settings, tmp_path: Path) -> None:
@@ -165,11 +181,32 @@ async def test_click_resumes_a_session(settings: Settings, store: SessionStore) 
     app = make_app(assistant=fake_assistant(settings), store=store, settings=settings)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: bool(app.screen.query(SessionItem)))
         await pilot.click(SessionItem)
-        await pilot.pause()
+        question = app.chat.query_one("#question", TextArea)
+        await wait_until(pilot, lambda: app.screen is app.chat and question.has_focus)
         assert app.session is not None and app.session.id == older.id
         assert [str(q.render()) for q in app.chat.query(QuestionBox)] == ["Who met Kerry?"]
-        # "?" opens the keys when the question box does not have the focus.
-        app.chat.query_one("#conversation").focus()
-        await pilot.press("question_mark")
-        assert app.screen.id == "help"
+        # Resumed, the box has the focus and Up recalls the session's question.
+        await pilot.press("up")
+        assert question.text == "Who met Kerry?"
+
+
+async def test_rows_of_sessions_that_began_alike_read_differently(
+    settings: Settings, store: SessionStore
+) -> None:
+    from assistant.types import Answer
+
+    for follow_up in ("And Blinken?", "And the summit?"):
+        session = store.create()
+        for q in ("Who met Kerry?", follow_up):
+            store.add_exchange(session.id, q, Answer(question=q, text="…"))
+    app = make_app(assistant=fake_assistant(settings), store=store, settings=settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+o")
+        labels = [str(i.query_one(Label).render()) for i in app.screen.query(SessionItem)]
+        assert len(labels) == 2 and labels[0] != labels[1]
+        assert any("last: And Blinken?" in label for label in labels)
+        await pilot.press("r")  # the rename dialog says how to confirm or cancel
+        assert isinstance(app.screen, PromptModal)
+        assert "Enter saves · Esc cancels" in str(app.screen.query_one(".dialog-hint").render())

@@ -15,10 +15,14 @@ from textual.widgets import Footer, Static
 
 EXTRA: dict[str, list[tuple[str, str]]] = {
     "Chat": [
-        ("enter", "New line in the question"),
-        ("1 … 9", "Open source [n] of the latest (or focused) answer, when not typing"),
-        ("tab / shift+tab", "Move between the question box and the sources"),
-        ("enter / click", "Open the focused or clicked source"),
+        ("enter", "Send the question"),
+        ("ctrl+j / alt+enter / shift+enter", "New line in the question"),
+        ("↑ ↓ in an empty box", "Walk the questions asked earlier in this session"),
+        ("alt+1 … alt+9", "Open source [n] of the latest answer, even while typing"),
+        ("click [n]", "Open that source of any answer"),
+        ("tab / shift+tab", "Move between the question box, the chat and the sources"),
+        ("enter / → ←", "On a source: open it / show or hide its quote"),
+        ("any letter", "Typed anywhere in the chat, it goes to the question box"),
     ],
     "Source viewer": [("↑ ↓ / pgup pgdn", "Scroll the article")],
     "Sessions": [("↑ ↓ / click", "Highlight / resume a session")],
@@ -28,7 +32,6 @@ EXTRA: dict[str, list[tuple[str, str]]] = {
     ],
     "Everywhere": [
         ("ctrl+p", "Command palette: every action by name"),
-        ("ctrl+q", "Quit"),
     ],
 }
 
@@ -42,7 +45,7 @@ def _keys(binding: Binding) -> str:
 def binding_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     for b in bindings:
-        if not isinstance(b, Binding) or not b.description or b.key in "123456789":
+        if not isinstance(b, Binding) or not b.description or b.key.startswith("alt+"):
             continue
         rows.append((_keys(b), b.tooltip or b.description))
     return rows
@@ -54,7 +57,7 @@ def help_table(sections: Mapping[str, Iterable[BindingType]]) -> Table:
     table.add_column("action", ratio=1)
     for name, bindings in sections.items():
         table.add_row(Text(name, style="bold underline"), "")
-        for key, what in binding_rows(bindings) + EXTRA.get(name, []):
+        for key, what in EXTRA.get(name, []) + binding_rows(bindings):
             table.add_row(Text(key), Text(what))
         table.add_row("", "")
     for name, extra in EXTRA.items():

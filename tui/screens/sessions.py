@@ -18,18 +18,24 @@ if TYPE_CHECKING:
     from tui.app import ChatApp
 
 
-def session_label(session: Session) -> Text:
-    """Title on the first line; date and number of questions on the second."""
-    text = Text(session.title or "untitled session", style="bold", overflow="ellipsis")
+def session_label(session: Session, last_question: str = "") -> Text:
+    """Title on the first line; date, questions and the latest question on the second,
+    so sessions that began with the same question still read differently."""
+    text = Text(session.title or "untitled session", style="bold", no_wrap=True)
+    text.overflow = "ellipsis"
     when = session.updated_at[:16].replace("T", " ")
     turns = f"{session.turns} question" + ("" if session.turns == 1 else "s")
-    text.append(f"\n{when} · {turns}", style="dim")
+    second = f"\n{when} · {turns}"
+    if last_question and session.turns > 1:
+        second += f" · last: {' '.join(last_question.split())}"
+    text.append(second, style="dim")
     return text
 
 
 class SessionItem(ListItem):
-    def __init__(self, session: Session, current: bool) -> None:
-        super().__init__(Label(session_label(session)), classes="current" if current else "")
+    def __init__(self, session: Session, current: bool, last_question: str = "") -> None:
+        label = Label(session_label(session, last_question))
+        super().__init__(label, classes="current" if current else "")
         self.session = session
 
 
@@ -42,7 +48,7 @@ class SessionsScreen(Screen[str | None]):
         Binding("n,ctrl+n", "new", "New", tooltip="Start a new session"),
         Binding("r,f2", "rename", "Rename", tooltip="Rename the highlighted session"),
         Binding("d,delete,f8", "delete", "Delete", tooltip="Delete the highlighted session (asks)"),
-        Binding("e,f3", "export", "Export", tooltip="Export it to .md and .json here"),
+        Binding("e,f3", "export", "Export", tooltip="Export it: asks for the path first"),
         Binding("slash", "search", "Search", tooltip="Search titles and messages"),
     ]
 
@@ -64,6 +70,9 @@ class SessionsScreen(Screen[str | None]):
         self.reload()
         self.query_one(ListView).focus()
 
+    def on_screen_resume(self) -> None:
+        self.query_one(ListView).focus()
+
     def reload(self, keep: str | None = None) -> None:
         query = self.query_one("#session-search", Input).value
         try:
@@ -74,13 +83,22 @@ class SessionsScreen(Screen[str | None]):
         current = self.chat_app.session.id if self.chat_app.session else None
         view = self.query_one(ListView)
         view.clear()
-        view.extend(SessionItem(s, s.id == current) for s in found)
+        view.extend(SessionItem(s, s.id == current, self._last_question(s)) for s in found)
         ids = [s.id for s in found]
         if ids:
             view.index = ids.index(keep) if keep in ids else 0
         empty = self.query_one("#sessions-empty", Static)
         empty.update("" if found else ("No matching sessions." if query else "No sessions yet."))
         empty.display = not found
+
+    def _last_question(self, session: Session) -> str:
+        if session.turns < 2:
+            return ""
+        try:
+            asked = [m for m in self.chat_app.store.messages(session.id) if m.role == "user"]
+        except AssistantError:
+            return ""
+        return asked[-1].content if asked else ""
 
     def selected(self) -> Session | None:
         item = self.query_one(ListView).highlighted_child
@@ -144,4 +162,4 @@ class SessionsScreen(Screen[str | None]):
     def action_export(self) -> None:
         session = self.selected()
         if session is not None:
-            self.chat_app.export_session(session.id, ("md", "json"))
+            self.chat_app.export_prompt(session)

@@ -59,7 +59,7 @@ class SourceScreen(Screen[None]):
         c, a = self.citation, self.article
         title = (a.title if a else c.title) or c.article_id
         outlet = (a.outlet if a else c.outlet) or "unknown outlet"
-        date = ((a.date if a else c.published) or "undated")[:10]
+        date = c.date_text()
         yield Static(Text(title, style="bold"), id="source-title")
         yield Static(
             Text(f"{outlet} · {date} · quote [{c.n}], characters {c.start}–{c.end}"),
@@ -87,7 +87,7 @@ class SourceScreen(Screen[None]):
         marked = self.query(".quote")
         if marked:
             self.query_one("#source-body", VerticalScroll).scroll_to_widget(
-                marked.first(), animate=False, top=True
+                marked.first(), animate=False, center=True
             )
 
     def action_copy_quote(self) -> None:
