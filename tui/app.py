@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from assistant.errors import AssistantError
-from assistant.sessions.export import Format, default_filename, export_session
+from assistant.sessions.export import Format, default_filename, export_session, write_export
 from assistant.sessions.store import Session, SessionStore
 from assistant.settings import Settings, load_settings
 from assistant.types import Citation
@@ -251,12 +251,12 @@ class ChatApp(App[None]):
         self.notify("Exported to " + ", ".join(str(p) for p in written), markup=False)
         return written
 
-    @staticmethod
-    def _write(path: Path, text: str) -> Path:
-        """Write ``text`` to ``path``; a missing folder is an error, never created silently."""
+    def _write(self, path: Path, text: str) -> Path:
+        """Write ``text`` to ``path`` (atomically, never into the data dir); a missing folder
+        is an error, never created silently."""
         if not path.parent.is_dir():
             raise OSError(f"the folder {path.parent} does not exist; create it or pick another")
-        path.write_text(text, encoding="utf-8")
+        write_export(path, text, data_dir=self.settings.data_dir, force=True)
         return path
 
     def _store_error(self, err: AssistantError) -> None:
@@ -406,7 +406,7 @@ class ChatApp(App[None]):
                 self.export_dir / f"screenshot-{time.strftime('%Y%m%d-%H%M%S')}.svg",
                 self.export_screenshot(),
             )
-        except OSError as err:
+        except (AssistantError, OSError) as err:
             self.notify(f"Screenshot failed: {err}", severity="error", markup=False)
             return
         self.notify(f"Screenshot saved to {path}", markup=False)
