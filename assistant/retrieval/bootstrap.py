@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from assistant.errors import IndexMissingError, StoreBusyError
 from assistant.retrieval.catalog import META_SEEDING, Catalog
 from assistant.retrieval.index import Index, open_index
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.retrieval.indexer import Progress
 
 BUSY_WAIT_S = 5.0
 """How long a question waits for another process's ingest (a first run, a --rebuild)."""
@@ -101,7 +105,7 @@ def _ingest_seeds(settings: Settings, on_status: Callable[[str], None] | None) -
         catalog.set_meta(META_SEEDING, "1")
     finally:
         catalog.close()
-    report = sync([settings.seeds_dir], settings)
+    report = sync([settings.seeds_dir], settings, progress=_progress_lines(on_status))
     if on_status:
         on_status(report.summary())
     index = open_index(settings)
@@ -113,3 +117,15 @@ def _ingest_seeds(settings: Settings, on_status: Callable[[str], None] | None) -
         )
     index.source.delete_meta(META_SEEDING)
     return index
+
+
+def _progress_lines(on_status: Callable[[str], None] | None) -> Progress | None:
+    """Ingest progress as the one-line status the chat app shows while it waits."""
+    if on_status is None:
+        return None
+    report = on_status
+
+    def progress(done: int, total: int, name: str) -> None:
+        report(f"ingesting the seed articles: {done}/{total}" + (f" · {name}" if name else ""))
+
+    return progress

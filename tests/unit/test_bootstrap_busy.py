@@ -59,3 +59,16 @@ def test_ask_waits_for_the_other_ingest_then_goes_on(
     assert "waiting" in statuses[0]
     assert index.stats()["articles"] == 3
     index.close()
+
+
+def test_first_run_ingest_reports_its_progress(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "arts"
+    write_articles(folder, 3)
+    monkeypatch.setenv("ASSISTANT_SEEDS_DIR", str(folder))
+    lines: list[str] = []
+    index = bootstrap.ensure_index(load_settings(), on_status=lines.append)
+    index.close()
+    progress = [line for line in lines if line.startswith("ingesting the seed articles: ")]
+    assert progress and progress[-1].startswith("ingesting the seed articles: 3/3")
