@@ -229,7 +229,12 @@ class ChromaStore:
 
     def check_owner(self, index_id: str | None) -> None:
         """Refuse a collection another data dir's index writes to: its catalog, not ours,
-        says which of its chunks are current, and our ingest would delete them as orphans."""
+        says which of its chunks are current, and our ingest would delete them as orphans.
+
+        An embedded store lives in the data dir: whatever it holds is this index's.
+        """
+        if self.settings.store.mode == "embedded":
+            return
         owner = self.owner()
         if owner is not None and index_id is not None and owner != index_id:
             raise StoreConflictError(
@@ -353,7 +358,7 @@ class ChromaStore:
         )
         self._collection = col
         self.check_owner(index_id)  # another index may have created it since
-        if self.owner() is None:  # made before owners were recorded: ours from now on
+        if self.owner() != index_id:  # made before owners were recorded: ours from now on
             col.modify(metadata={**(col.metadata or {}), OWNER_KEY: index_id})
 
     @_server_call

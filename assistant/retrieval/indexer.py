@@ -222,8 +222,7 @@ def _finish_swaps(settings: Settings, catalog: Catalog, index_id: str) -> None:
             continue
         if name != current:
             store = ChromaStore(settings, name=name)
-            owner = store.owner()
-            if owner == index_id or (owner is None and settings.store.mode == "embedded"):
+            if settings.store.mode == "embedded" or store.owner() == index_id:
                 store.drop()
         catalog.delete_meta(key)
 

@@ -219,3 +219,38 @@ def test_seeds_are_a_first_run_default_only(tmp_path: Path, settings: Settings) 
     with pytest.raises(IndexMissingError, match="is empty"):
         ensure_index(settings)
     assert Catalog(settings.index_db).stats()["articles"] == 0
+
+
+def test_an_index_built_before_collections_were_owned_keeps_working(
+    tmp_path: Path, settings: Settings
+) -> None:
+    from assistant.retrieval.chroma_store import OWNER_KEY
+
+    write_articles(tmp_path / "arts", 3)
+    run([tmp_path / "arts"], settings)
+    with sqlite3.connect(settings.index_db) as db:  # as an older version left them
+        db.execute("DELETE FROM meta WHERE key IN ('index_id', 'collection')")
+    col = open_store(settings).collection()
+    assert col is not None
+    col.modify(metadata={k: v for k, v in (col.metadata or {}).items() if k != OWNER_KEY})
+    forget_chroma_clients()
+    assert open_store(settings).name == "articles"
+    assert_answers_from(settings, {article_id(i) for i in range(3)})
+    write_articles(tmp_path / "arts", 1, start=3)
+    assert run([tmp_path / "arts"], settings).added == 1
+    store = open_store(settings)
+    assert store.name == "articles" and store.owner() == Catalog(settings.index_db).index_id()
+    assert_answers_from(settings, {article_id(i) for i in range(4)})
+
+
+def test_a_lost_catalog_is_rebuilt_over_the_embedded_store(
+    tmp_path: Path, settings: Settings
+) -> None:
+    write_articles(tmp_path / "arts", 3)
+    first = run([tmp_path / "arts"], settings)
+    for extra in ("", "-wal", "-shm"):
+        Path(f"{settings.index_db}{extra}").unlink(missing_ok=True)
+    again = run([tmp_path / "arts"], settings)  # the data dir's own store, a new index id
+    assert again.added == 3 and again.chunks == first.chunks
+    assert len(open_store(settings).all_ids()) == first.chunks
+    assert_answers_from(settings, {article_id(i) for i in range(3)})
