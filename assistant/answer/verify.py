@@ -150,6 +150,26 @@ class Verification:
     by_passage: dict[int, list[int]] = field(default_factory=dict)
 
 
+def find_phrase(phrase: str, text: str) -> tuple[int, int] | None:
+    """Offsets in ``text`` of ``phrase`` as whole words, exact case first; any length (the
+    caller knows the phrase came from a model and the text is already verified evidence)."""
+    cleaned = clean_quote(phrase)
+    if not cleaned:
+        return None
+    for fold in (False, True):
+        span = _find(normalise(cleaned, fold).text, text, fold)
+        if span:
+            return span
+    return None
+
+
+def citation_for(
+    n: int, hit: Hit, span: tuple[int, int], text: str, source: ArticleSource
+) -> Citation:
+    """Citation ``n`` for ``text[span]`` of ``hit``'s article, with the article's metadata."""
+    return _citation(n, hit, span, text, source)
+
+
 def _citation(
     n: int, hit: Hit, span: tuple[int, int], text: str, source: ArticleSource
 ) -> Citation:

@@ -17,7 +17,16 @@ try:  # typer ≥ 0.20 carries its own copy of click
 except ImportError:  # pragma: no cover
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
-from assistant.cli import ask, config_cmd, feeds, ingest, serve_cmd, sessions, timeline
+from assistant.cli import (
+    ask,
+    config_cmd,
+    feeds,
+    ingest,
+    llama_server,
+    serve_cmd,
+    sessions,
+    timeline,
+)
 from assistant.errors import EXIT_BUG, EXIT_INTERRUPTED, AssistantError
 from assistant.settings import debug_enabled
 from assistant.text.safe import one_line
@@ -33,7 +42,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (ingest, feeds, ask, sessions, config_cmd, serve_cmd, timeline):
+for module in (ingest, feeds, ask, sessions, config_cmd, serve_cmd, timeline, llama_server):
     module.register(app)
 
 _PLUGINS_LOADED = False
@@ -49,7 +58,8 @@ def _load_plugins() -> None:
         ep.load()(app)
 
 
-_CORE = {"ingest", "sources", "feeds", "ask", "sessions", "config", "serve", "mcp", "timeline"}
+_CORE = {"ingest", "sources", "feeds", "ask", "sessions", "config", "serve", "mcp", "timeline",
+         "llama-server"}
 
 
 def main() -> None:

@@ -148,7 +148,7 @@ def run_ask(
     k: int | None,
     perspectives: bool = False,
 ) -> None:
-    from assistant.answer.events import Done, Failed, TextDelta
+    from assistant.answer.events import Done, Draft, Failed, TextDelta
     from assistant.answer.service import Assistant, clean_question
     from assistant.sessions.turn import run_turn
     from assistant.settings import load_settings
@@ -159,7 +159,14 @@ def run_ask(
     assistant = Assistant.from_settings(settings, on_status=status)
     assistant.perspectives = perspectives
     shown = ""
+    draft = DraftLine(sys.stderr) if not as_json else None
     for event in run_turn(assistant, question, conversation, filters=filters, k=k):
+        if isinstance(event, Draft):
+            if draft is not None:
+                draft.show(event.text)
+            continue
+        if draft is not None:
+            draft.clear()
         if isinstance(event, TextDelta) and not as_json:
             sys.stdout.write(for_terminal(event.text))
             sys.stdout.flush()
@@ -179,6 +186,33 @@ def run_ask(
                 _print_answer(answer, shown)
                 _print_perspectives(answer)
                 _print_sources(answer, session_id)
+
+
+class DraftLine:
+    """The model's unchecked words on one dim, replaced line of a terminal: visibly
+    provisional, and erased before the checked answer is printed. Nothing when not a tty."""
+
+    WIDTH = 70
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._on = bool(getattr(stream, "isatty", lambda: False)())
+        self._shown = False
+
+    def show(self, text: str) -> None:
+        if not self._on:
+            return
+        flat = "".join(ch if ch.isprintable() else " " for ch in " ".join(text.split()))
+        tail = flat[-self.WIDTH :]
+        self._stream.write(f"\r\x1b[2K\x1b[2m(checking the model's draft) {tail}\x1b[0m")
+        self._stream.flush()
+        self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            self._stream.write("\r\x1b[2K")
+            self._stream.flush()
+            self._shown = False
 
 
 def _open_conversation(settings: Any, session: str) -> Any:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.prompts import CANNOT_ANSWER, SPEC, PromptError, load_prompts
+from assistant.prompts import SPEC, PromptError, load_prompts
 from assistant.settings import load_settings
 
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
@@ -29,16 +29,12 @@ def test_every_template_file_is_known_and_every_known_template_has_a_file() -> N
     assert {p.stem for p in PROMPTS.glob("*.txt")} == set(SPEC)
 
 
-def test_the_answer_prompt_offers_the_cannot_answer_outcome() -> None:
-    system = load_prompts(PROMPTS).answer_system.render(cannot_answer=CANNOT_ANSWER, max_quotes=3)
-    assert f"{CANNOT_ANSWER} <one short reason>" in system
-    assert 'QUOTE [1]: "' in system
-
-
-def test_structured_prompt_renders_literal_braces() -> None:
-    text = load_prompts(PROMPTS).answer_system_structured.render(max_quotes=2)
-    assert '{"passage": <passage number>' in text
-    assert "cannot_answer" in text
+def test_the_answer_prompt_asks_for_evidence_ids_and_offers_cannot_answer() -> None:
+    system = load_prompts(PROMPTS).answer_system.render(max_quotes=3)
+    for field in ('"evidence"', '"answer"', '"cannot_answer"', '"reason"'):
+        assert field in system
+    assert "[p1.s2]" in system and "one to 3 sentences" in system
+    assert "untrusted" in system
 
 
 def test_a_missing_variable_is_named_with_its_file(prompts_copy: Path) -> None:
@@ -76,4 +72,4 @@ def test_render_requires_exactly_the_template_variables() -> None:
     with pytest.raises(PromptError, match="missing=\\['text'\\]"):
         passage.render(n=1, outlet="o", title="t", date="d")
     rendered = passage.render(n=1, outlet="o", title="t", date="d", text="{not a field}")
-    assert rendered.startswith('[1] o, "t", d\n{not a field}')
+    assert rendered.startswith('<passage id="p1" outlet="o" title="t" date="d">\n{not a field}')
