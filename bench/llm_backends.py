@@ -33,9 +33,10 @@ def subset() -> list[Any]:
 class Recording:
     """The Assistant, keeping every Answer so the evals' report can be joined with it."""
 
-    def __init__(self, assistant: Any) -> None:
+    def __init__(self, assistant: Any, log: Path | None = None) -> None:
         self._assistant = assistant
         self.answers: list[Any] = []
+        self._log = log
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._assistant, name)
@@ -43,6 +44,16 @@ class Recording:
     def ask(self, question: str, history: Any = (), **kwargs: Any) -> Any:
         answer = self._assistant.ask(question, history, **kwargs)
         self.answers.append(answer)
+        if self._log is not None:  # progress, one line per answer, for long runs
+            line = {
+                "question": question,
+                "answer": answer.text,
+                "refused": answer.refused,
+                "backend": answer.backend,
+                "total_s": answer.timings.get("total_s"),
+            }
+            with self._log.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(line) + "\n")
         return answer
 
 
@@ -67,7 +78,9 @@ def main() -> None:
         overrides["openai"] = {"base_url": args.base_url, "model": args.model or "served",
                                "timeout": 170, "max_tokens": 200}  # fmt: skip
     settings = load_settings(**overrides)
-    assistant = Recording(Assistant.from_settings(settings))
+    log = args.out.with_suffix(".progress.jsonl")
+    log.unlink(missing_ok=True)
+    assistant = Recording(Assistant.from_settings(settings), log)
     cases = subset()
     report = run_cases(cases, assistant, k=args.k)  # type: ignore[arg-type]
     summary = summarize(report.cases)

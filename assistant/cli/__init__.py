@@ -58,8 +58,18 @@ def _load_plugins() -> None:
         ep.load()(app)
 
 
-_CORE = {"ingest", "sources", "feeds", "ask", "sessions", "config", "serve", "mcp", "timeline",
-         "llama-server"}
+_CORE = {
+    "ingest",
+    "sources",
+    "feeds",
+    "ask",
+    "sessions",
+    "config",
+    "serve",
+    "mcp",
+    "timeline",
+    "llama-server",
+}
 
 
 def main() -> None:

@@ -8,7 +8,6 @@ without a chat template unless --chat-format is given, and accepts the packaged 
 
 from __future__ import annotations
 
-import os
 import sys
 
 import typer
@@ -44,10 +43,10 @@ def server_argv(
 
     from assistant.answer.local_model import check_chat_template, resolve_model
     from assistant.errors import InputError
-    from assistant.settings import LocalSettings, load_settings
+    from assistant.settings import load_settings
 
-    local = LocalSettings(model_path=model, chat_format=chat_format)
-    path, fmt = resolve_model(local, load_settings().models_dir)
+    settings = load_settings(local={"model_path": model, "chat_format": chat_format})
+    path, fmt = resolve_model(settings.local, settings.models_dir)
     if not Path(path).is_file():
         raise InputError(f"no model file {path}")
     check_chat_template(path, fmt)

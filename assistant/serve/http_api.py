@@ -24,7 +24,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.answer.events import CitationAdded, Done, Event, Failed, Retrieved, TextDelta
+from assistant.answer.events import (
+    CitationAdded,
+    Done,
+    Draft,
+    Event,
+    Failed,
+    Retrieved,
+    TextDelta,
+)
 from assistant.errors import AssistantError, InputError
 from assistant.serve.shared import Served, check_bind, make_filters
 
@@ -305,6 +313,8 @@ def event_json(event: Event, session_id: str) -> tuple[str, dict[str, Any]]:
     if isinstance(event, Retrieved):
         hits = [h.to_dict() for h in event.hits]
         return "retrieved", {"standalone_question": event.standalone_question, "hits": hits}
+    if isinstance(event, Draft):  # a model's unchecked words: provisional, replaced by "text"
+        return "draft", {"text": event.text, "provisional": True}
     if isinstance(event, TextDelta):
         return "text", {"text": event.text}
     if isinstance(event, CitationAdded):
