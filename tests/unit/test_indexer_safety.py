@@ -254,3 +254,21 @@ def test_a_lost_catalog_is_rebuilt_over_the_embedded_store(
     assert again.added == 3 and again.chunks == first.chunks
     assert len(open_store(settings).all_ids()) == first.chunks
     assert_answers_from(settings, {article_id(i) for i in range(3)})
+
+
+@pytest.mark.usefixtures("hash_embedder")
+def test_cli_ingest_repair_without_paths_repairs_and_adds_nothing(
+    tmp_path: Path, settings: Settings
+) -> None:
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    write_articles(tmp_path / "arts", 2)
+    run([tmp_path / "arts"], settings)
+    shutil.rmtree(settings.chroma_dir)
+    forget_chroma_clients()
+    out = CliRunner().invoke(app, ["ingest", "--repair"])
+    assert out.exit_code == 0, out.output
+    assert "2 repaired" in out.stdout
+    assert_answers_from(settings, {article_id(0), article_id(1)})  # and no seeds
