@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup setup-dev chat ask test test-unit lint eval eval-report realtimeqa bench snapshots system-deps clean
+.PHONY: setup setup-dev chat ask test test-unit lint eval eval-report realtimeqa bench bench-ingest snapshots system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ realtimeqa: setup              ## RealTime QA weeks → evals/realtimeqa/ suites
 
 bench: setup-dev               ## run every benchmark; writes bench/RESULTS.md
 	$(BIN)/python bench/run_all.py
+
+bench-ingest: setup-dev        ## ingest stages, fp32 vs int8 and overlap (one RealTime QA week); RESULTS.md section
+	$(BIN)/python bench/ingest_speed.py
+	$(BIN)/python bench/quantized_recall.py --out bench/quantized_recall.json --suite evals/seeds.yaml=seeds --suite evals/realtimeqa/realtimeqa-20220715.yaml=evals/realtimeqa/corpus/20220715
 
 snapshots: setup-dev           ## accept changed TUI snapshots after reviewing them
 	$(BIN)/pytest -q tests/tui -m "not integration" --snapshot-update

@@ -387,4 +387,10 @@ def write(r: dict[str, Any], out: Path) -> None:
     notes_file = out / "NOTES.md"
     notes = notes_file.read_text(encoding="utf-8") if notes_file.exists() else ""
     plot(r, out / "latency_vs_size.png")
-    (out / "RESULTS.md").write_text(render(r, before, notes), encoding="utf-8")
+    text = render(r, before, notes)
+    speed_file = out / "ingest_speed.json"
+    if speed_file.exists():  # bench/ingest_speed.py's section survives a `make bench`
+        from bench.ingest_speed import section
+
+        text = text.rstrip("\n") + "\n\n" + section(json.loads(speed_file.read_text())) + "\n"
+    (out / "RESULTS.md").write_text(text, encoding="utf-8")
