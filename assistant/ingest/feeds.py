@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import InputError
+from assistant.files import private_file
 from assistant.ingest.fetch import FEED_TYPES, Fetched, FetchError, fetch, make_client
 from assistant.ingest.web import save_page
 from assistant.settings import Settings
@@ -76,7 +77,7 @@ class FeedResult:
 
 class FeedStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
         self._db = sqlite3.connect(path, timeout=10.0, isolation_level=None)
         self._db.execute("PRAGMA busy_timeout = 10000")
         self._db.executescript(_SCHEMA)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from assistant.files import FILE_MODE, private_dir
 from assistant.ingest.fetch import Fetched, FetchError, fetch, make_client
 from assistant.ingest.frontmatter import sidecar_path
 from assistant.settings import Settings
@@ -99,7 +100,7 @@ def write_article(path: Path, data: bytes, meta: dict[str, Any]) -> None:
     """The article file and its sidecar, each replaced atomically."""
     import yaml
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     clean = {k: v for k, v in meta.items() if v not in ("", None, [])}
     side = yaml.safe_dump(clean, allow_unicode=True, sort_keys=True).encode("utf-8")
     _replace(sidecar_path(path), side)
@@ -110,7 +111,9 @@ def _replace(path: Path, data: bytes) -> None:
     if path.exists() and path.read_bytes() == data:
         return  # unchanged: keep the file (and its hash) as it was
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
     os.replace(tmp, path)
 
 
