@@ -119,7 +119,7 @@ def eval_command(
         Path | None, typer.Option("--markdown", help="Write a Markdown report.")
     ] = None,
     baseline: Annotated[
-        Path | None, typer.Option(help="An earlier --json report; exit 1 on any regression.")
+        Path | None, typer.Option(help="An earlier --json report; exit 8 on any regression.")
     ] = None,
     tolerance: Annotated[
         float, typer.Option(help="Allowed drop of a summary metric vs the baseline.")
