@@ -134,11 +134,39 @@ def section(r: dict[str, Any]) -> str:
         f"| end-to-end chunks/s | {before['chunks_per_s']:.1f} | {after['chunks_per_s']:.1f} |"
         f" {after['chunks_per_s'] / before['chunks_per_s']:.2f}x |",
         "",
-        "int8 = `embedding.quantized = true` (dynamic int8 weights of the MatMuls, per channel);"
-        " its recall@6 against fp32 is in bench/quantized_recall.json.",
+        "int8 = `embedding.quantized = true` (dynamic int8 weights of the MatMuls, per channel).",
+        "",
+        *recall_lines(ROOT / "bench" / "quantized_recall.json"),
         END,
     ]
     return "\n".join(lines)
+
+
+def recall_lines(path: Path) -> list[str]:
+    """fp32 against int8 retrieval recall@6, from bench/quantized_recall.py's output."""
+    if not path.exists():
+        return []
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    by_suite: dict[str, dict[bool, dict[str, Any]]] = {}
+    for row in rows:
+        by_suite.setdefault(Path(row["suite"]).name, {})[row["quantized"]] = row
+    lines = [
+        "Retrieval with each graph (bench/quantized_recall.py: corpus ingested with that graph,"
+        " suite asked with the extractive backend):",
+        "",
+        "| suite | recall@6 fp32 | recall@6 int8 | change (points) | correct fp32 / int8 |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for suite, pair in by_suite.items():
+        if False not in pair or True not in pair:
+            continue
+        a, b = pair[False], pair[True]
+        lines.append(
+            f"| {suite} | {100 * a['recall_at_6']:.1f} | {100 * b['recall_at_6']:.1f} |"
+            f" {100 * (b['recall_at_6'] - a['recall_at_6']):+.1f} |"
+            f" {100 * a['answer_correctness']:.1f} / {100 * b['answer_correctness']:.1f} |"
+        )
+    return [*lines, ""]
 
 
 def write_section(text: str, results: Path) -> None:
@@ -160,7 +188,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "ingest_speed.json")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS.md")
     parser.add_argument("--models", type=Path, default=None)
+    parser.add_argument(
+        "--render-only", action="store_true", help="Rewrite the section from --out, no runs."
+    )
     args = parser.parse_args()
+    if args.render_only:
+        write_section(section(json.loads(args.out.read_text(encoding="utf-8"))), args.results)
+        return
     info = machine()
     with tempfile.TemporaryDirectory(prefix="ingest-speed-") as tmp:
         root = Path(tmp)
