@@ -19,13 +19,16 @@ DATASET_ENV = "ASSISTANT_REALTIMEQA_DIR"
 
 
 def find_realtimeqa(repo: Path = REPO) -> Path | None:
-    """The RealTime QA folder: ``$ASSISTANT_REALTIMEQA_DIR``, else ``shared/datasets/realtimeqa``
-    beside the clone (``<repo>/../shared``) or beside the folder of worktrees (``../../shared``)."""
+    """The RealTime QA folder: ``$ASSISTANT_REALTIMEQA_DIR`` when set, else
+    ``shared/datasets/realtimeqa`` beside the clone (``<repo>/../shared``) or beside the folder
+    holding it (``<repo>/../../shared``, for worktrees); None when there is none."""
     given = os.environ.get(DATASET_ENV)
-    candidates = [Path(given)] if given else []
-    candidates += [
-        p / "shared" / "datasets" / "realtimeqa" for p in (repo.parent, repo.parent.parent)
-    ]
+    if given:
+        candidates = [Path(given)]
+    else:
+        candidates = [
+            p / "shared" / "datasets" / "realtimeqa" for p in (repo.parent, repo.parent.parent)
+        ]
     for folder in candidates:
         if any(folder.glob("*_qa.jsonl")):
             return folder

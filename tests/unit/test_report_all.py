@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from evals.report_all import OLD_RULES, load_saved, markdown
 from evals.results import summarize
 from evals.runner import run_cases
 from evals.suite import Case, TurnSpec
+from evals.workspace import find_realtimeqa
 from tests.unit.evals_fakes import FakeAssistant, cite, hits, reply
 
 
@@ -49,3 +52,22 @@ def test_the_table_has_one_row_per_backend_and_names_the_split() -> None:
     assert len(rows) == 4  # the header and three runs
     assert rows[2].startswith("| RealTime QA report weeks (20230512) | extractive | 3 | 0.500")
     assert "| old rules | 1 |" in rows[3]
+
+
+def test_the_dataset_is_found_beside_the_clone_or_its_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ASSISTANT_REALTIMEQA_DIR", raising=False)
+    repo = tmp_path / "wt" / "clone"
+    repo.mkdir(parents=True)
+    assert find_realtimeqa(repo) is None
+    data = tmp_path / "shared" / "datasets" / "realtimeqa"
+    data.mkdir(parents=True)
+    (data / "20220715_qa.jsonl").write_text("{}\n", encoding="utf-8")
+    assert find_realtimeqa(repo) == data  # worktree layout: ../../shared
+    beside = tmp_path / "wt" / "shared" / "datasets" / "realtimeqa"
+    beside.mkdir(parents=True)
+    (beside / "20220715_qa.jsonl").write_text("{}\n", encoding="utf-8")
+    assert find_realtimeqa(repo) == beside  # a clone's sibling comes first
+    monkeypatch.setenv("ASSISTANT_REALTIMEQA_DIR", str(tmp_path / "nowhere"))
+    assert find_realtimeqa(repo) is None
