@@ -38,15 +38,19 @@ def private_file(path: Path) -> Path:
     """Create ``path`` empty if missing, in a private parent dir, and make it 0600.
 
     SQLite gives its -wal and -shm files the database file's mode, so calling this before
-    ``sqlite3.connect`` keeps those private too.
+    ``sqlite3.connect`` keeps those private too. An existing file is only chmod-ed by name:
+    opening and closing it would drop every POSIX lock this process's SQLite connections
+    hold on it (SQLite's documented pitfall), and a reader would then see "disk I/O error".
     """
     private_dir(path.parent)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
     try:
-        if os.fstat(fd).st_mode & 0o777 != FILE_MODE:
-            os.fchmod(fd, FILE_MODE)
-    finally:
-        os.close(fd)
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, FILE_MODE))
+        mode = path.stat().st_mode & 0o777
+    if mode != FILE_MODE:
+        os.chmod(path, FILE_MODE)
     return path
 
 

@@ -115,9 +115,7 @@ def problems_after_recovery(settings: Settings, folder: Path, corpus: set[str]) 
     fresh_clients()
     report = indexer.sync([folder], settings, embedder=HashEmbedder(), prune=True)
     found: list[str] = []
-    catalog = Catalog(settings.index_db)
-    ids = {a.id for a, _ in catalog.list_articles()}
-    catalog.close()
+    ids = catalog_ids(settings)
     store = open_store(settings)
     chunk_ids = store.all_ids()
     if ids != corpus or report.failed:
@@ -131,6 +129,14 @@ def problems_after_recovery(settings: Settings, folder: Path, corpus: set[str]) 
     if names != {store.name}:
         found.append(f"leftover collections: {sorted(names - {store.name})}")
     return found
+
+
+def catalog_ids(settings: Settings) -> set[str]:
+    catalog = Catalog(settings.index_db)
+    try:
+        return {a.id for a, _ in catalog.list_articles()}
+    finally:
+        catalog.close()
 
 
 def change_corpus(folder: Path, rnd: random.Random, trial: int, next_id: list[int]) -> None:
@@ -160,7 +166,7 @@ def test_kill_9_at_random_moments(tmp_path: Path) -> None:
     killed = 0
     for trial in range(TRIALS):
         mode = "rebuild" if trial % 2 else "ingest"
-        before = {a.id for a, _ in Catalog(settings.index_db).list_articles()}
+        before = catalog_ids(settings)
         change_corpus(folder, rnd, trial, next_id)
         corpus = {p.name for p in folder.iterdir()}
         proc = launch(folder, mode)

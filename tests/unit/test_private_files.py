@@ -51,3 +51,31 @@ def test_an_old_world_readable_data_dir_is_tightened(tmp_path: Path) -> None:
     os.chmod(settings.data_dir, 0o755)
     SessionStore(settings.sessions_db).create()
     assert mode(settings.data_dir) == 0o700 and mode(settings.sessions_db) == 0o600
+
+
+def test_making_an_open_database_private_keeps_its_locks(tmp_path: Path) -> None:
+    """Closing any descriptor of a file drops the process's POSIX locks on it: another
+    process closing the database would then think itself the last user and delete the WAL
+    under this process's open connection ("disk I/O error" on its next query)."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    from assistant.files import private_file
+
+    db = tmp_path / "x.sqlite3"
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("CREATE TABLE t (x)")
+    conn.execute("INSERT INTO t VALUES (1)")
+    private_file(db)
+    writer = (
+        "import sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "c.execute('INSERT INTO t VALUES (2)')\n"
+        "c.close()\n"
+    )
+    subprocess.run([sys.executable, "-c", writer, str(db)], check=True, timeout=60)
+    assert Path(f"{db}-wal").exists()  # still in use by this process: not cleaned up
+    assert conn.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 2
+    conn.close()
