@@ -64,6 +64,8 @@ def main() -> None:
     parser.add_argument("--base-url", default="")
     parser.add_argument("--k", type=int, default=4)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--stride", type=int, default=1, help="every Nth case of the subset")
+    parser.add_argument("--deadline", type=float, default=300.0, help="total seconds per answer")
     args = parser.parse_args()
 
     from assistant.answer.service import Assistant
@@ -73,15 +75,17 @@ def main() -> None:
 
     overrides: dict[str, Any] = {"answer": {"backend": args.backend}, "retrieval": {"k": args.k}}
     if args.backend == "local":
-        overrides["local"] = {"model_path": args.model, "max_tokens": 200}
+        overrides["local"] = {"model_path": args.model, "max_tokens": 200,
+                              "total_timeout": args.deadline}  # fmt: skip
     else:
         overrides["openai"] = {"base_url": args.base_url, "model": args.model or "served",
-                               "timeout": 170, "max_tokens": 200}  # fmt: skip
+                               "timeout": 170, "max_tokens": 200,
+                               "total_timeout": args.deadline}  # fmt: skip
     settings = load_settings(**overrides)
     log = args.out.with_suffix(".progress.jsonl")
     log.unlink(missing_ok=True)
     assistant = Recording(Assistant.from_settings(settings), log)
-    cases = subset()
+    cases = subset()[:: args.stride]
     report = run_cases(cases, assistant, k=args.k)  # type: ignore[arg-type]
     summary = summarize(report.cases)
     turns = [t for c in report.cases for t in c.turns]
