@@ -42,6 +42,8 @@ DEFAULT_REASON = "The passages do not answer the question."
 TRUNCATED_NOTE = "The model reached its token limit; its answer may be cut short."
 DEADLINE_NOTE = "The model took longer than {s:g} s in all and was stopped."
 SIZE_NOTE = "The model's reply passed {n} characters and was cut off."
+UNBACKED_NOTE = "The model's short answer is not in the sentences it chose; showing them instead."
+UNBACKED_WORDS = 3
 HISTORY_TURNS = 3
 
 
@@ -172,11 +174,16 @@ class LLMAnswerer:
         timings: dict[str, float],
     ) -> Iterator[Event]:
         """The answer when at least one chosen sentence verified."""
-        span = short_answer(MARKER.sub("", answer), citations)
+        phrase = MARKER.sub("", answer).strip()
+        span = short_answer(phrase, citations)
         if span is not None:
             others = "".join(f"[{c.n}]" for c in citations if c.n != span.citation)
             text = f"{span.text} [{span.citation}]{others}"
-            inline = []
+        elif len(phrase.split()) <= UNBACKED_WORDS:
+            # A name, number or word the quotes do not contain is a claim nothing backs.
+            text = "\n".join(f'"{c.quote}" [{c.n}]' for c in citations)
+            if phrase:
+                notes.append(UNBACKED_NOTE)
         else:
             prose = renumber(answer, by_id)
             inline = check_inline_quotes(prose, hits, source)
@@ -184,6 +191,7 @@ class LLMAnswerer:
             notes += removed
             if not MARKER.sub("", text).strip():
                 text = "\n".join(f'"{c.quote}" [{c.n}]' for c in citations)
+            unverified = [*unverified, *inline]
         yield TextDelta(text)
         for citation in citations:
             yield CitationAdded(citation)
@@ -192,7 +200,7 @@ class LLMAnswerer:
                 question=question,
                 text=text,
                 citations=citations,
-                unverified=[*unverified, *inline],
+                unverified=unverified,
                 notes=notes,
                 backend=self.name,
                 model=self.model,

@@ -29,6 +29,7 @@ from assistant.answer.llm import (
     FALLBACK_NOTE,
     NO_QUOTE_REASON,
     SIZE_NOTE,
+    UNBACKED_NOTE,
     LLMAnswerer,
 )
 from assistant.answer.llm_rewrite import LLMRewriter, clean_rewrite, plausible
@@ -171,6 +172,13 @@ def test_chosen_sentences_are_the_quotes_and_the_short_answer_is_a_verified_span
     assert answer.text == f"{span.text} [1]"
     assert (answer.backend, answer.model) == ("openai", "fake-model")
     assert not answer.refused and not answer.unverified
+
+
+@pytest.mark.parametrize("junk", ["1", "false", "Senator Blake Thornton"])
+def test_a_short_answer_the_chosen_sentences_do_not_contain_shows_them_instead(junk: str) -> None:
+    answer = done(run(LLMAnswerer(fake(reply(junk, sid(OPEN))), settings(), PROMPTS, None)))
+    assert answer.text == f'"{OPEN}" [1]' and answer.short_answer is None
+    assert answer.notes == [UNBACKED_NOTE]
 
 
 def test_prose_markers_naming_ids_or_passages_are_renumbered() -> None:
