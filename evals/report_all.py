@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
@@ -33,6 +34,7 @@ from evals.workspace import REPO, Workspace, find_realtimeqa
 BACKENDS = ("extractive", "top-passage")
 RESULTS = REPO / "evals" / "results"
 OLD_RULES = "old rules"
+_SAVED = re.compile(r"(.+?)-(seeds|ood|realtimeqa-\d{8})$")  # <backend>-<suite>.json
 COLUMNS = (
     ("answer_correctness", "answerable acc"),
     ("refusal_precision", "refusal P"),
@@ -155,7 +157,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--k", type=int, default=None, help="Passages per question.")
     parser.add_argument("--out", type=Path, default=REPO / "evals" / "REPORT.md")
     parser.add_argument("--json-dir", type=Path, help="Also write every run's --json here.")
+    parser.add_argument(
+        "--saved-only",
+        action="store_true",
+        help="No runs: the table of the saved runs in evals/results/ (<backend>-<suite>.json).",
+    )
     args = parser.parse_args(argv)
+    if args.saved_only:
+        return _saved_report(args.out)
     started = time.perf_counter()
     suites = [s.strip() for s in args.suites.split(",") if s.strip()]
     weeks = [w.strip() for w in args.weeks.split(",") if w.strip()]
@@ -181,6 +190,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         groups = list(dict.fromkeys(group for group, _ in runs))
         text = markdown(runs, coverage, groups, backends, k, (time.perf_counter() - started) / 60)
     args.out.write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+def suite_group(name: str) -> str:
+    """``realtimeqa-W`` → ``realtimeqa dev`` / ``realtimeqa report``; other names as they are."""
+    if name.startswith("realtimeqa-"):
+        return f"realtimeqa {split_of(name.removeprefix('realtimeqa-'))}"
+    return name
+
+
+def _saved_report(out: Path) -> int:
+    runs: dict[tuple[str, str], list[CaseResult]] = {}
+    coverage: dict[tuple[str, str], list[str]] = {}
+    backends: list[str] = []
+    k = 0
+    order = {"seeds": 0, "ood": 1, "realtimeqa dev": 2, "realtimeqa report": 3}
+    for path in sorted(RESULTS.glob("*.json")):
+        found = _SAVED.match(path.stem)
+        if not found:
+            continue
+        prefix, name = found.groups()
+        backend = OLD_RULES if prefix == "rules" else prefix
+        if backend not in backends and backend != OLD_RULES:
+            backends.append(backend)
+        k = k or int(json.loads(path.read_text(encoding="utf-8")).get("k", 0))
+        item = Corpus(name, suite_group(name), path, path)
+        _keep(runs, coverage, item, backend, load_saved(path))
+    groups = sorted({g for g, _ in runs}, key=lambda g: order.get(g, 9))
+    text = markdown(runs, coverage, groups, backends, k, 0.0)
+    text = text.replace(
+        "in 0.0 min;", "from the saved runs in `evals/results/` (`--saved-only`);", 1
+    )
+    out.write_text(text, encoding="utf-8")
     print(text)
     return 0
 

@@ -71,3 +71,14 @@ def test_the_dataset_is_found_beside_the_clone_or_its_parent(
     assert find_realtimeqa(repo) == beside  # a clone's sibling comes first
     monkeypatch.setenv("ASSISTANT_REALTIMEQA_DIR", str(tmp_path / "nowhere"))
     assert find_realtimeqa(repo) is None
+
+
+def test_saved_run_names_give_backend_and_suite_group() -> None:
+    from evals.report_all import _SAVED, suite_group
+
+    found = _SAVED.match("top-passage-realtimeqa-20230512")
+    assert found is not None and found.groups() == ("top-passage", "realtimeqa-20230512")
+    assert _SAVED.match("rules-seeds").groups() == ("rules", "seeds")  # type: ignore[union-attr]
+    assert suite_group("realtimeqa-20230512") == "realtimeqa report"
+    assert suite_group("realtimeqa-20220715") == "realtimeqa dev"
+    assert suite_group("ood") == "ood"
