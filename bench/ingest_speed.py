@@ -157,16 +157,23 @@ def recall_lines(path: Path) -> list[str]:
         "| suite | recall@6 fp32 | recall@6 int8 | change (points) | correct fp32 / int8 |",
         "|---|---:|---:|---:|---:|",
     ]
+    worst = 0.0
     for suite, pair in by_suite.items():
         if False not in pair or True not in pair:
             continue
         a, b = pair[False], pair[True]
+        worst = min(worst, 100 * (b["recall_at_6"] - a["recall_at_6"]))
         lines.append(
             f"| {suite} | {100 * a['recall_at_6']:.1f} | {100 * b['recall_at_6']:.1f} |"
             f" {100 * (b['recall_at_6'] - a['recall_at_6']):+.1f} |"
             f" {100 * a['answer_correctness']:.1f} / {100 * b['answer_correctness']:.1f} |"
         )
-    return [*lines, ""]
+    verdict = (
+        "int8 stays opt-in: recall@6 drops by more than 1 point."
+        if worst < -1.0
+        else "int8 loses at most 1 point of recall@6 on every suite."
+    )
+    return [*lines, "", verdict, ""]
 
 
 def write_section(text: str, results: Path) -> None:
