@@ -115,7 +115,9 @@ def section(r: dict[str, Any]) -> str:
         f"RealTime QA week {r['week']}, {r['articles']} articles through the JSONL reader"
         f" ({s['chunks']:,} chunks, {s['tokens']:,} tokens), {r['date']}; {r['cores']} cores,"
         f" load average {load} at start, {r['load_avg_at_end'][0]:.1f} at the end"
-        " (shared machine: absolute times are noisy, ratios are from this one run).",
+        " (shared machine: absolute times are noisy, ratios are from this one run; the runs go"
+        " fp32 stage, int8 stage, before, after, so a load that falls during the run flatters"
+        " int8 and *after*).",
         "",
         "Where the time goes (stages timed one by one, fp32 embedding):",
         "",
