@@ -1021,3 +1021,9 @@ def test_the_cli_draft_line_is_dim_replaced_and_erased_on_a_terminal() -> None:
     plain = io.StringIO()
     DraftLine(plain).show("anything")
     assert plain.getvalue() == ""
+
+
+def test_the_http_api_relays_a_draft_as_provisional() -> None:
+    from assistant.serve.http_api import event_json
+
+    assert event_json(Draft("so far"), "") == ("draft", {"text": "so far", "provisional": True})
