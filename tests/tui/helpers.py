@@ -58,4 +58,8 @@ async def wait_until(
             return
         await pilot.pause()
         await asyncio.sleep(0.005)
-    raise AssertionError("the app never reached the expected state")
+    app = pilot.app
+    raise AssertionError(
+        f"the app never reached the expected state (screen {app.screen!r}, "
+        f"focused {app.focused!r})"
+    )

@@ -181,7 +181,15 @@ async def test_click_resumes_a_session(settings: Settings, store: SessionStore) 
     app = make_app(assistant=fake_assistant(settings), store=store, settings=settings)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("ctrl+o")
-        await wait_until(pilot, lambda: bool(app.screen.query(SessionItem)))
+        # Laid out first: a click before layout lands on nothing.
+        await wait_until(
+            pilot,
+            lambda: (
+                bool(app.screen.query(SessionItem))
+                and app.screen.query(SessionItem).first().region.height > 0
+            ),
+        )
+        await pilot.wait_for_scheduled_animations()
         await pilot.click(SessionItem)
         question = app.chat.query_one("#question", TextArea)
         await wait_until(pilot, lambda: app.screen is app.chat and question.has_focus)
