@@ -36,7 +36,7 @@ PARAGRAPH_CHARS = (520, 690)
 def seed_sentences(settings: Settings) -> list[str]:
     """Distinct sentences of the seeds' kept text (what the real chunker would index)."""
     from assistant.ingest.prepare import prepare
-    from assistant.ingest.sentences import sentence_spans
+    from assistant.text.sentences import sentence_spans
 
     seen: dict[str, None] = {}
     for path in sorted(settings.seeds_dir.iterdir()):
@@ -109,7 +109,7 @@ class ComposedEmbedder:
         self.borrowed = 0
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        from assistant.ingest.sentences import sentence_spans
+        from assistant.text.sentences import sentence_spans
 
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):

@@ -79,6 +79,7 @@ class Assistant:
         self._outlets: list[str] | None = None
         self.article_date = dates_from(source)
         self.perspectives = False
+        self._newest: str | None = None
 
     @classmethod
     def from_settings(
@@ -149,6 +150,15 @@ class Assistant:
             if isinstance(event, Failed):
                 raise error_from(event)
         raise AssistantError("the answer stream ended without a result")
+
+    def _as_of(self, filters: Filters | None) -> str:
+        """"Now" for relative time words: the asked date, else the newest article's date."""
+        if filters is not None and filters.as_of:
+            return filters.as_of
+        if self._newest is None:
+            newest = getattr(self.source, "newest_date", None)
+            self._newest = newest() if callable(newest) else ""
+        return self._newest
 
     def _retrieve(self, question: str, k: int, filters: Filters | None) -> tuple[list[Hit], str]:
         """The passages, and the outlet they were restricted to because the question names it
@@ -226,12 +236,14 @@ class Assistant:
         standalone = self.rewriter.rewrite(question, history) if history else question
         rewritten = time.perf_counter()
         k = k or self.settings.retrieval.k
-        hits, answered_from = self._retrieve(standalone, k, filters)
+        pool_k = max(k, getattr(self.answerer, "pool_k", 0))  # a re-ranking answerer reads more
+        hits, answered_from = self._retrieve(standalone, pool_k, filters)
         retrieved = time.perf_counter()
-        yield Retrieved(hits=hits, standalone_question=standalone)
+        yield Retrieved(hits=hits[:k], standalone_question=standalone)
         final: Answer | None = None
         partial = Answer(question=question, backend=self.backend, model=self.model, stopped=True)
-        for event in self.answerer.stream(standalone, hits, self.source, history):
+        options = {"as_of": self._as_of(filters)} if getattr(self.answerer, "uses_as_of", 0) else {}
+        for event in self.answerer.stream(standalone, hits, self.source, history, **options):
             if isinstance(event, Done):
                 final = event.answer
                 break
@@ -265,7 +277,7 @@ class Assistant:
                 notes=notes,
                 question=question,
                 standalone_question=standalone,
-                evidence=list(hits),
+                evidence=list(final.evidence or hits[:k]),
                 timings={**final.timings, **timings},
             )
         )

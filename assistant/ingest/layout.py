@@ -14,8 +14,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from assistant.ingest.frontmatter import MetaError, front_matter
-from assistant.ingest.sentences import is_blank
 from assistant.text.dates import parse_date_prefix
+from assistant.text.sentences import is_blank
 
 
 def _words(text: str) -> frozenset[str]:

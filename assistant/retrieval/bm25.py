@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import threading
 import time
@@ -21,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.text.tokens import VERSION as TOKENIZER_VERSION
+from assistant.text.tokens import terms
 from assistant.types import Chunk
 
 if TYPE_CHECKING:
@@ -30,31 +31,17 @@ CURRENT = "CURRENT"
 HASH_KEY = "content_hash"
 _KEEP_GENERATIONS = 2
 
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself yourselves
-    said says s t""".split()
-)
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def _stem(word: str) -> str:
-    """Light plural folding, so "tariffs" finds "tariff"; nothing cleverer on purpose."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+TOKENIZER_FILE = "tokenizer.txt"
 
 
 def tokenize(text: str) -> list[str]:
-    """Lowercased word tokens without stopwords, lightly stemmed (index and query alike)."""
-    return [_stem(w) for w in _WORD.findall(text.casefold()) if w not in STOPWORDS]
+    """The shared terms (assistant.text.tokens), index and query alike; never empty-stringed."""
+    return terms(text)
+
+
+def document_terms(chunk: Chunk) -> list[str]:
+    """What a chunk is indexed under: its article's title, then its own text."""
+    return terms(f"{chunk.title}\n{chunk.text}") if chunk.title else terms(chunk.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +78,7 @@ def build(bm25_dir: Path, records: Iterable[tuple[Chunk, str]]) -> int:
         model = bm25s.BM25()
         model.index(Tokenized(ids=[ids for _, _, ids in rows], vocab=vocab), show_progress=False)
         model.save(str(gen), show_progress=False)
+    (gen / TOKENIZER_FILE).write_text(TOKENIZER_VERSION, encoding="utf-8")
     _fsync_dir(gen)
     tmp = bm25_dir / f"{CURRENT}.tmp"
     tmp.write_text(gen.name, encoding="utf-8")
@@ -108,7 +96,7 @@ def _spill(
         for chunk, content_hash in records:
             meta = {**chunk.metadata(), HASH_KEY: content_hash}
             line = json.dumps({"id": chunk.id, "text": chunk.text, "meta": meta})
-            tokens = tokenize(chunk.text) or [""]
+            tokens = document_terms(chunk) or [""]
             ids = [vocab.setdefault(t, len(vocab)) for t in tokens]
             rows.append((chunk.id, out.tell(), ids))
             out.write(line.encode("utf-8") + b"\n")
@@ -142,6 +130,14 @@ def _drop_old_generations(bm25_dir: Path, keep: str) -> None:
     gens = sorted(p for p in bm25_dir.glob("gen-*") if p.is_dir() and p.name != keep)
     for old in gens[: max(0, len(gens) - (_KEEP_GENERATIONS - 1))]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def is_current(gen: Path) -> bool:
+    """Whether a generation was built with today's tokenizer (an empty one always is)."""
+    try:
+        return (gen / TOKENIZER_FILE).read_text(encoding="utf-8").strip() == TOKENIZER_VERSION
+    except FileNotFoundError:
+        return not (gen / "vocab.index.json").exists()
 
 
 def clear(bm25_dir: Path) -> None:
@@ -234,6 +230,8 @@ def load(bm25_dir: Path) -> Bm25Index | None:
     except FileNotFoundError:
         return None
     gen = bm25_dir / name
+    if not is_current(gen):
+        return None  # built by another tokenizer: the indexer rebuilds it on the next ingest
     with _cache_lock:
         cached = _cache.get(bm25_dir)
         if cached is not None and cached.gen == gen:

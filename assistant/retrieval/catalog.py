@@ -132,6 +132,13 @@ class Catalog:
         )
         return [str(r[0]) for r in rows]
 
+    def newest_date(self) -> str:
+        """The newest stated publication date (ISO day), "" when no article is dated."""
+        rows = self._query(
+            "SELECT MAX(substr(published, 1, 10)) FROM articles WHERE published != ''"
+        )
+        return str(rows[0][0]) if rows and rows[0][0] else ""
+
     # Listing and stats
     def list_articles(self) -> list[tuple[Article, int]]:
         """Every article with its chunk count, ordered by id."""

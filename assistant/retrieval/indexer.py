@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.errors import ModelMismatchError, StoreBusyError
 from assistant.files import private_dir
+from assistant.ingest.chunking import VERSION as CHUNKER
 from assistant.retrieval import bm25
 from assistant.retrieval.catalog import (
     META_COLLECTION,
@@ -292,7 +293,9 @@ class _Run:
     def _chunking_key(self) -> str:
         """Chunks depend on these too: a change re-indexes every file."""
         chunking = self.settings.chunking
-        return json.dumps({"size": chunking.chunk_size, "overlap": chunking.chunk_overlap})
+        return json.dumps(
+            {"size": chunking.chunk_size, "overlap": chunking.chunk_overlap, "method": CHUNKER}
+        )
 
     def _damaged(self, check_all: bool) -> list[str]:
         """Catalogued articles whose current chunks are not all in the store.

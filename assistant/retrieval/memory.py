@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.retrieval.bm25 import tokenize
+from assistant.retrieval.bm25 import document_terms, tokenize
 from assistant.types import Article, Chunk, Filters, Hit
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class MemoryIndex:
             raise ValueError(f"article {article.id} is already in the index")
         self._articles[article.id] = (article, text)
         for chunk in chunks:
-            terms = Counter(tokenize(chunk.text))
+            terms = Counter(document_terms(chunk))
             self._chunks.append(chunk)
             self._terms.append(terms)
             self._df.update(terms.keys())
@@ -97,6 +97,10 @@ class MemoryIndex:
 
     def outlets(self) -> list[str]:
         return sorted({a.outlet for a, _ in self._articles.values() if a.outlet})
+
+    def newest_date(self) -> str:
+        dated = [a.published[:10] for a, _ in self._articles.values() if a.published]
+        return max(dated, default="")
 
     # Retriever
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:

@@ -8,8 +8,8 @@ import pytest
 
 from assistant.ingest import discover
 from assistant.ingest.prepare import Prepared, prepare
-from assistant.ingest.sentences import sentence_spans
 from assistant.settings import load_settings
+from assistant.text.sentences import sentence_spans
 from assistant.types import chunk_id
 from tests.conftest import SEEDS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.ingest.sentences import sentence_spans
+from assistant.text.sentences import sentence_spans
 
 
 def split(text: str) -> list[str]:

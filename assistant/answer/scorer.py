@@ -1,0 +1,178 @@
+"""The answer scorer: the probability that a candidate sentence answers the question.
+
+A logistic regression over features of (question, sentence in its passage), fitted on the
+RealTime QA development weeks by ``make train`` (evals/train_scorer.py). Its weights, the
+feature order, the split, the data hash, the refusal threshold and the dev metrics ship
+beside this module as ``scorer_weights.json``; nothing here is tuned by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from itertools import pairwise
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from assistant.answer.candidates import Candidate, Pool
+from assistant.answer.question import Question
+from assistant.answer.spans import answer_span
+from assistant.text.tokens import fold, term_set
+
+if TYPE_CHECKING:
+    import numpy as np
+
+FEATURES = (
+    "coverage",  # IDF-weighted share of the question's terms in the sentence
+    "coverage_window",  # ...in the sentence and one either side
+    "coverage_article",  # ...anywhere in the retrieved parts of its article
+    "coverage_title",  # ...in the article's title
+    "names_sentence",  # share of the question's names in the sentence
+    "names_window",  # ...within two sentences
+    "names_article",  # ...in the article
+    "numbers_article",  # share of the question's numbers in the article
+    "bigrams",  # share of the question's adjacent term pairs in the sentence
+    "inverse_rank",  # 1 / the passage's retrieval rank
+    "typed_span",  # a span of the asked-for kind (date for when, name for who…) is here
+    "typed_question",  # the question asks for a short span
+    "typed_missing",  # asks for a span, and this sentence has none
+    "lead",  # 1 / (1 + the sentence's position in its article)
+    "log_length",  # log of the sentence's length in terms
+    "headline_like",  # short, no closing punctuation
+    "missing_rare",  # IDF share of the rarest question term absent from the article
+    "coverage_x_names",  # coverage × names_article
+    "recent",  # asks about the present and the article is within 14 days of "now"
+    "stale",  # asks about the present and the article is over a year older than "now"
+    "undated_present",  # asks about the present and the article carries no date
+)
+
+
+@dataclass(frozen=True)
+class Weights:
+    mean: list[float]
+    std: list[float]
+    coef: list[float]
+    intercept: float
+    threshold: float
+    meta: dict[str, Any]
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> Weights:
+        if list(data["features"]) != list(FEATURES):
+            raise ValueError("scorer weights were fitted on other features: run `make train`")
+        return cls(data["mean"], data["std"], data["coef"], float(data["intercept"]),
+                   float(data["threshold"]), dict(data.get("meta", {})))
+
+
+@lru_cache(maxsize=1)
+def packaged_weights() -> Weights:
+    text = resources.files(__package__).joinpath("scorer_weights.json").read_text("utf-8")
+    return Weights.load(json.loads(text))
+
+
+def _weights_for(q_terms: list[str], pool: Pool) -> dict[str, float]:
+    """IDF over the candidate sentences; a term no candidate has weighs as the rarest."""
+    df = Counter(t for c in pool.items for t in c.terms if t in q_terms)
+    n = max(1, len(pool.items))
+    return {t: math.log(1 + (n + 1) / (df.get(t, 0) + 0.5)) for t in q_terms}
+
+
+def _share(weight: dict[str, float], present: set[str]) -> float:
+    total = sum(weight.values())
+    return sum(w for t, w in weight.items() if t in present) / total if total else 0.0
+
+
+def _name_share(names: list[set[str]], present: set[str]) -> float:
+    if not names:
+        return 1.0
+    return sum(1 for n in names if n and n <= present) / len(names)
+
+
+def _days(a: str, b: str) -> int | None:
+    try:
+        return abs((date.fromisoformat(a[:10]) - date.fromisoformat(b[:10])).days)
+    except ValueError:
+        return None
+
+
+def feature_rows(question: Question, pool: Pool, as_of: str = "") -> np.ndarray:
+    """One row of FEATURES per candidate of ``pool``, in order."""
+    import numpy as np
+
+    q_terms = list(question.terms)
+    weight = _weights_for(q_terms, pool)
+    names = [term_set(n) for n in question.names]
+    numbers = [fold(n) for n in question.numbers]
+    bigrams = list(pairwise(q_terms))
+    total = sum(weight.values()) or 1.0
+    rows = np.zeros((len(pool.items), len(FEATURES)), dtype=np.float64)
+    article_cache: dict[str, tuple[float, float, float, float, float]] = {}
+    for i, c in enumerate(pool.items):
+        if c.article_id not in article_cache:
+            terms = pool.article_terms(c.article_id)
+            text = fold(pool.texts[c.article_id])
+            missing = [weight[t] for t in q_terms if t not in terms]
+            article_cache[c.article_id] = (
+                _share(weight, terms),
+                _share(weight, term_set(c.hit.chunk.title)),
+                _name_share(names, terms),
+                sum(1 for n in numbers if n in text) / len(numbers) if numbers else 1.0,
+                max(missing, default=0.0) / total,
+            )
+        cov_article, cov_title, names_article, numbers_article, missing_rare = (
+            article_cache[c.article_id]
+        )
+        window = pool.window(c, 1)
+        coverage = _share(weight, c.terms)
+        has_span = question.typed and answer_span(question, c.text) is not None
+        days = _days(c.hit.chunk.published, as_of) if as_of and c.hit.chunk.published else None
+        rows[i] = (
+            coverage,
+            _share(weight, window),
+            cov_article,
+            cov_title,
+            _name_share(names, c.terms),
+            _name_share(names, pool.window(c, 2)),
+            names_article,
+            numbers_article,
+            sum(1 for a, b in bigrams if a in c.terms and b in c.terms) / len(bigrams)
+            if bigrams else 0.0,
+            1.0 / c.hit.rank,
+            float(has_span),
+            float(question.typed),
+            float(question.typed and not has_span),
+            1.0 / (1 + c.index),
+            math.log1p(len(c.terms)),
+            float(len(c.text) < 120 and c.text.rstrip()[-1:] not in ".!?\"”’"),
+            missing_rare,
+            coverage * names_article,
+            float(question.present and days is not None and days <= 14),
+            float(question.present and days is not None and days > 365),
+            float(question.present and as_of != "" and not c.hit.chunk.published),
+        )
+    return rows
+
+
+def probabilities(rows: np.ndarray, weights: Weights) -> np.ndarray:
+    import numpy as np
+
+    if not len(rows):
+        return np.zeros(0)
+    z = (rows - np.asarray(weights.mean)) / np.asarray(weights.std)
+    logits = z @ np.asarray(weights.coef) + weights.intercept
+    return 1.0 / (1.0 + np.exp(-logits))
+
+
+def score(question: Question, pool: Pool, weights: Weights, as_of: str = "") -> None:
+    """Set each candidate's ``score`` to its probability of answering the question."""
+    probs = probabilities(feature_rows(question, pool, as_of), weights)
+    for c, p in zip(pool.items, probs, strict=True):
+        c.score = float(p)
+
+
+def best(pool: Pool) -> Candidate | None:
+    return max(pool.items, key=lambda c: (c.score, -c.hit.rank, -c.start), default=None)

@@ -1,0 +1,188 @@
+"""Short answers inside a sentence: the dates, numbers, names and places it contains, as
+offsets, so the answer can lead with the span ("Xi'an [1]") and verify it like a quote.
+
+Patterns are English news conventions (month names, "in"/"at" before a place, capitalised
+names), nothing about any one corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.answer.question import DAY_WORDS, MONTH_WORDS, Question
+from assistant.text.tokens import STOPWORDS, WORD, fold, stem, term_set
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+DATE = re.compile(
+    rf"\b(?:{_DAY},?\s+)?{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?\b"
+    rf"|\b(?:(?:early|mid|late)[- ])?{_MONTH}\s+(?:of\s+)?\d{{4}}\b"
+    rf"|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
+    rf"|\b(?:in|since|by|until|from|of)\s+(?:the\s+)?(?:1[5-9]|20)\d{{2}}s?\b"
+    rf"|\b(?:1[5-9]|20)\d{{2}}\b"
+    rf"|\b{_DAY}\b"
+    r"|\b(?:yesterday|today|tomorrow|last (?:week|month|year)|next (?:week|month|year))\b"
+)
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundred|dozen|a dozen|dozens|hundreds|thousands|millions|billions"
+)
+NUMBER = re.compile(
+    r"[$€£¥]?\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|per cent|million|billion|trillion|"
+    r"thousand|years? old|-year-old|points?|km|miles|kg|pounds|degrees|people|deaths))?"
+    rf"|\b(?:{_NUMBER_WORDS})(?:[- ](?:{_NUMBER_WORDS}))*\b(?:\s(?:million|billion|percent))?",
+    re.IGNORECASE,
+)
+_NAME_TOKEN = r"[A-Z][\w'’&-]*(?:\.(?=\w)[\w'’-]*)*\.?"
+NAME = re.compile(
+    rf"{_NAME_TOKEN}(?: (?:(?:of|de|la|le|the|and|for|van|von|al|bin|da|di|du|del) )?"
+    rf"{_NAME_TOKEN})*"
+)
+_PLACE_CUE = re.compile(r"\b(?:in|at|from|to|near|across|outside|inside|into)\s+(?:the\s+)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class SpanMatch:
+    start: int  # offsets into the sentence
+    end: int
+    kind: str  # date, number, name, place
+
+
+def spans(sentence: str) -> list[SpanMatch]:
+    """Every typed span of ``sentence``: dates, numbers, names and places (a name after a
+    place preposition is also a place)."""
+    out: list[SpanMatch] = []
+    for m in DATE.finditer(sentence):
+        start = m.start()
+        word = re.match(r"(?:in|since|by|until|from|of)\s+(?:the\s+)?", m.group(0))
+        if word:
+            start += word.end()
+        out.append(SpanMatch(start, m.end(), "date"))
+    dated = [(s.start, s.end) for s in out]
+    for m in NUMBER.finditer(sentence):
+        s, e = m.start(), m.end()
+        while s < e and sentence[s].isspace():
+            s += 1
+        if any(a <= s < b for a, b in dated):
+            continue
+        out.append(SpanMatch(s, e, "number"))
+    for m in NAME.finditer(sentence):
+        s, e = _trim_name(sentence, m.start(), m.end())
+        if s >= e or fold(sentence[s:e]) in MONTH_WORDS | DAY_WORDS:
+            continue
+        kind = "place" if _PLACE_CUE.search(sentence[max(0, s - 14) : s]) else "name"
+        out.append(SpanMatch(s, e, kind))
+    return out
+
+
+def _trim_name(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """Drop a leading function word ("The", "In") and a trailing period or possessive."""
+    text = sentence[start:end]
+    while True:
+        head = re.match(r"(\w+)\s+", text)
+        if head and fold(head.group(1)) in STOPWORDS:
+            start += head.end()
+            text = sentence[start:end]
+            continue
+        break
+    if fold(text) in STOPWORDS:
+        return start, start
+    text = re.sub(r"(?:['’]s|\.)$", "", text)
+    return start, start + len(text)
+
+
+_WANTED = {
+    "who": ("name",),
+    "when": ("date",),
+    "where": ("place", "name"),
+    "how_many": ("number",),
+    "how_much": ("number",),
+    "number": ("number",),
+    "which": ("name", "place"),
+}
+
+
+def answer_span(
+    question: Question, sentence: str, common: frozenset[str] = frozenset()
+) -> SpanMatch | None:
+    """The span of the kind the question asks for that says something the question does not:
+    of those, the one nearest the question's words in the sentence."""
+    wanted = _WANTED.get(question.kind)
+    if not wanted:
+        return None
+    named_terms = term_set(" ".join(question.names))
+    asked = set(question.terms) | named_terms
+
+    def new(s: SpanMatch) -> bool:
+        found = term_set(sentence[s.start : s.end])
+        return bool(found) and not found <= asked and not found & named_terms
+
+    found = [s for s in spans(sentence) if s.kind in wanted and new(s)]
+    if question.kind == "who":
+        found = [p for p in person_spans(sentence, common) if new(p)] or found
+    if not found:
+        return None
+    anchors = [m.start() for m in WORD.finditer(sentence) if stem(fold(m.group(0))) in asked]
+
+    def distance(s: SpanMatch) -> tuple[int, int, int]:
+        near = min((abs(a - s.start) for a in anchors), default=0)
+        return (wanted.index(s.kind), near, s.start)
+
+    return min(found, key=distance)
+
+
+def person_like(name: str) -> bool:
+    """Two or three capitalised words with no connector or all-capitals word: how people's
+    names look in news prose ("Salim Ramji"), unlike institutions ("Bureau of Statistics")."""
+    tokens = name.split()
+    return 2 <= len(tokens) <= 3 and all(
+        t[:1].isupper() and not (t.isupper() and len(t) > 1) and "." not in t[1:] for t in tokens
+    )
+
+
+def person_spans(sentence: str, common: frozenset[str] = frozenset()) -> list[SpanMatch]:
+    """Person-like runs inside the sentence's names. A capitalised word the article also
+    writes in lowercase (``common``: "committee", "bureau") is a title, not part of a name, so
+    "Central Committee Yang Jiechi" yields "Yang Jiechi"."""
+    out: list[SpanMatch] = []
+    for m in NAME.finditer(sentence):
+        run: list[re.Match[str]] = []
+        for t in re.finditer(r"\S+", sentence[m.start() : m.end()]):
+            word = t.group(0).rstrip(".,")
+            key = fold(word)
+            if person_like(word + " X") and key not in common and key not in STOPWORDS:
+                run.append(t)
+                continue
+            out += _person(sentence, m.start(), run)
+            run = []
+        out += _person(sentence, m.start(), run)
+    return out
+
+
+def _person(sentence: str, base: int, run: list[re.Match[str]]) -> list[SpanMatch]:
+    if not 2 <= len(run) <= 3:
+        return []
+    s, e = _trim_name(sentence, base + run[0].start(), base + run[-1].end())
+    return [SpanMatch(s, e, "name")] if person_like(sentence[s:e]) else []
+
+
+def lowercase_words(text: str) -> frozenset[str]:
+    """Words ``text`` writes in lowercase somewhere: common words, not names."""
+    return frozenset(m.group(0) for m in re.finditer(r"\b[a-z][a-z'’-]+\b", text))
+
+
+def people(text: str) -> list[str]:
+    """The person-like names of ``text``, in order, each once."""
+    common = lowercase_words(text)
+    found: list[str] = []
+    for p in person_spans(text, common):
+        name = text[p.start : p.end]
+        if name not in found:
+            found.append(name)
+    return found
