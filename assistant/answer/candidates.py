@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import bisect
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -63,6 +64,25 @@ class Pool:
         return self._article_terms[article_id]
 
 
+_CACHE: OrderedDict[tuple[str, int], tuple[list[tuple[int, int]], list[set[str]]]] = OrderedDict()
+_CACHE_SIZE = 512
+
+
+def _sentences(article_id: str, text: str) -> tuple[list[tuple[int, int]], list[set[str]]]:
+    """An article's sentence spans and their terms, cached by id and text (articles recur)."""
+    key = (article_id, hash(text))
+    found = _CACHE.get(key)
+    if found is None:
+        spans = sentence_spans(text)
+        found = (spans, [term_set(text[s:e]) for s, e in spans])
+        _CACHE[key] = found
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    else:
+        _CACHE.move_to_end(key)
+    return found
+
+
 def candidates(hits: Sequence[Hit], source: ArticleSource) -> Pool:
     """The sentences of the hits, deduplicated across overlapping chunks. A chunk whose
     article changed since indexing is skipped: nothing to quote."""
@@ -75,9 +95,9 @@ def candidates(hits: Sequence[Hit], source: ArticleSource) -> Pool:
         if text is None or text[chunk.start : chunk.end] != chunk.text:
             continue
         if chunk.article_id not in pool.sentences:
-            spans = sentence_spans(text)
+            spans, sentence_terms = _sentences(chunk.article_id, text)
             pool.texts[chunk.article_id] = text
-            pool.sentences[chunk.article_id] = [term_set(text[s:e]) for s, e in spans]
+            pool.sentences[chunk.article_id] = sentence_terms
             starts[chunk.article_id] = [s for s, _ in spans]
         index = starts[chunk.article_id]
         for s, e in sentence_spans(text, chunk.start, chunk.end):

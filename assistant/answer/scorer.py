@@ -14,8 +14,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from itertools import pairwise
 from importlib import resources
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from assistant.answer.candidates import Candidate, Pool

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.answer.question import DAY_WORDS, MONTH_WORDS, Question
 from assistant.text.tokens import STOPWORDS, WORD, fold, stem, term_set
@@ -54,9 +55,14 @@ class SpanMatch:
     kind: str  # date, number, name, place
 
 
-def spans(sentence: str) -> list[SpanMatch]:
+@lru_cache(maxsize=32768)
+def spans(sentence: str) -> tuple[SpanMatch, ...]:
     """Every typed span of ``sentence``: dates, numbers, names and places (a name after a
-    place preposition is also a place)."""
+    place preposition is also a place). Cached: sentences recur across questions."""
+    return tuple(_spans(sentence))
+
+
+def _spans(sentence: str) -> list[SpanMatch]:
     out: list[SpanMatch] = []
     for m in DATE.finditer(sentence):
         start = m.start()
@@ -128,13 +134,18 @@ def answer_span(
         found = [p for p in person_spans(sentence, common) if new(p)] or found
     if not found:
         return None
-    anchors = [m.start() for m in WORD.finditer(sentence) if stem(fold(m.group(0))) in asked]
+    anchors = [at for at, word in _stems(sentence) if word in asked]
 
     def distance(s: SpanMatch) -> tuple[int, int, int]:
         near = min((abs(a - s.start) for a in anchors), default=0)
         return (wanted.index(s.kind), near, s.start)
 
     return min(found, key=distance)
+
+
+@lru_cache(maxsize=32768)
+def _stems(sentence: str) -> tuple[tuple[int, str], ...]:
+    return tuple((m.start(), stem(fold(m.group(0)))) for m in WORD.finditer(sentence))
 
 
 def person_like(name: str) -> bool:

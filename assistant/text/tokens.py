@@ -60,10 +60,16 @@ def stem(word: str) -> str:
     return str(_stemmer().stemWord(base))
 
 
+@lru_cache(maxsize=131072)
+def _terms(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in words(text) if w not in STOPWORDS)
+
+
 def terms(text: str) -> list[str]:
-    """Stemmed content words of ``text`` in order (function words dropped)."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS]
+    """Stemmed content words of ``text`` in order (function words dropped). Cached: the
+    same sentences come back query after query."""
+    return list(_terms(text))
 
 
 def term_set(text: str) -> set[str]:
-    return set(terms(text))
+    return set(_terms(text))
