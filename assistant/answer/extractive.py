@@ -75,14 +75,14 @@ class ExtractiveAnswerer:
         pool = candidates(hits, source)
         if not pool.items:
             return self._refuse(question, "No passage in the index matches the question.")
-        score(q, pool, self.weights, as_of)
+        answerable = score(q, pool, self.weights, as_of)
         top = best(pool)
         assert top is not None
-        if top.score < self.weights.threshold:
-            return self._refuse(question, _reason(q, pool), top.score)
-        chosen = _select(top, pool, self.max_quotes, self.weights.threshold)
+        if answerable < self.weights.threshold:
+            return self._refuse(question, _reason(q, pool), answerable)
+        chosen = _select(top, pool, self.max_quotes)
         answer = _compose(question, q, chosen, self.name, self.model, pool)
-        answer.confidence = round(top.score, 4)
+        answer.confidence = round(answerable, 4)
         answer.evidence = _reranked(hits, pool, self.k)
         return answer
 
@@ -129,10 +129,10 @@ def _reason(q: Question, pool: Pool) -> str:
     return f"No passage found answers “{question_phrase(q)}”"
 
 
-def _select(top: Candidate, pool: Pool, limit: int, threshold: float) -> list[Candidate]:
+def _select(top: Candidate, pool: Pool, limit: int) -> list[Candidate]:
     """The best quote, then strong ones from other articles that are not near-duplicates."""
     chosen = [top]
-    floor = max(threshold, SECOND_QUOTE * top.score)
+    floor = SECOND_QUOTE * top.score
     for c in sorted(pool.items, key=lambda x: (-x.score, x.hit.rank, x.start)):
         if len(chosen) >= limit:
             break

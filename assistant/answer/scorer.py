@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.answer.candidates import Candidate, Pool
 from assistant.answer.question import Question
-from assistant.answer.spans import answer_span
+from assistant.answer.spans import answer_span, spans
 from assistant.text.tokens import fold, term_set
 
 if TYPE_CHECKING:
@@ -48,23 +48,61 @@ FEATURES = (
     "recent",  # asks about the present and the article is within 14 days of "now"
     "stale",  # asks about the present and the article is over a year older than "now"
     "undated_present",  # asks about the present and the article carries no date
+    "novel_share",  # share of the sentence's terms the question does not have
+    "new_span",  # a name, number or date the question does not mention is here
+    "coverage_prev",  # coverage of the sentence before (an answer often follows its setup)
+    "coverage_next",  # ...and of the sentence after
+)
+
+
+# The answerability gate reads the question's best candidates as a whole.
+GATE_FEATURES = (
+    "best",  # the best sentence's probability
+    "second",  # the second best's
+    "top3_mean",  # the mean of the best three
+    "coverage",  # the best coverage of any sentence
+    "coverage_article",  # the best coverage of any retrieved article
+    "names_article",  # the best share of the question's names in one article
+    "names_window",  # ...within two sentences of each other
+    "numbers_article",  # the best share of its numbers in one article
+    "missing_rare",  # the least the rarest missing term weighs in any article
 )
 
 
 @dataclass(frozen=True)
-class Weights:
+class Linear:
     mean: list[float]
     std: list[float]
     coef: list[float]
     intercept: float
-    threshold: float
+
+    def __call__(self, rows: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        if not len(rows):
+            return np.zeros(0)
+        z = (rows - np.asarray(self.mean)) / np.asarray(self.std)
+        return 1.0 / (1.0 + np.exp(-(z @ np.asarray(self.coef) + self.intercept)))
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> Linear:
+        return cls(data["mean"], data["std"], data["coef"], float(data["intercept"]))
+
+
+@dataclass(frozen=True)
+class Weights:
+    sentence: Linear
+    gate: Linear
+    threshold: float  # refuse when the gate's probability is below it
     meta: dict[str, Any]
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> Weights:
-        if list(data["features"]) != list(FEATURES):
+        if list(data["features"]) != list(FEATURES) or list(
+            data["gate"]["features"]
+        ) != list(GATE_FEATURES):
             raise ValueError("scorer weights were fitted on other features: run `make train`")
-        return cls(data["mean"], data["std"], data["coef"], float(data["intercept"]),
+        return cls(Linear.load(data["sentence"]), Linear.load(data["gate"]),
                    float(data["threshold"]), dict(data.get("meta", {})))
 
 
@@ -129,6 +167,11 @@ def feature_rows(question: Question, pool: Pool, as_of: str = "") -> np.ndarray:
         window = pool.window(c, 1)
         coverage = _share(weight, c.terms)
         has_span = question.typed and answer_span(question, c.text) is not None
+        asked = set(q_terms) | {t for n in names for t in n}
+        novel = len(c.terms - asked) / len(c.terms) if c.terms else 0.0
+        new = any(
+            not term_set(c.text[s.start : s.end]) <= asked for s in spans(c.text)
+        )
         days = _days(c.hit.chunk.published, as_of) if as_of and c.hit.chunk.published else None
         rows[i] = (
             coverage,
@@ -153,25 +196,45 @@ def feature_rows(question: Question, pool: Pool, as_of: str = "") -> np.ndarray:
             float(question.present and days is not None and days <= 14),
             float(question.present and days is not None and days > 365),
             float(question.present and as_of != "" and not c.hit.chunk.published),
+            novel,
+            float(new),
+            _share(weight, pool.neighbour(c, -1)),
+            _share(weight, pool.neighbour(c, 1)),
         )
     return rows
 
 
-def probabilities(rows: np.ndarray, weights: Weights) -> np.ndarray:
+def gate_row(rows: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """GATE_FEATURES of one question from its candidates' feature rows and probabilities."""
     import numpy as np
 
     if not len(rows):
-        return np.zeros(0)
-    z = (rows - np.asarray(weights.mean)) / np.asarray(weights.std)
-    logits = z @ np.asarray(weights.coef) + weights.intercept
-    return 1.0 / (1.0 + np.exp(-logits))
+        return np.zeros(len(GATE_FEATURES))
+    col = {name: rows[:, i] for i, name in enumerate(FEATURES)}
+    ranked = np.sort(probs)[::-1]
+    return np.array([
+        ranked[0],
+        ranked[1] if len(ranked) > 1 else 0.0,
+        float(ranked[:3].mean()),
+        float(col["coverage"].max()),
+        float(col["coverage_article"].max()),
+        float(col["names_article"].max()),
+        float(col["names_window"].max()),
+        float(col["numbers_article"].max()),
+        float(col["missing_rare"].min()),
+    ])
 
 
-def score(question: Question, pool: Pool, weights: Weights, as_of: str = "") -> None:
-    """Set each candidate's ``score`` to its probability of answering the question."""
-    probs = probabilities(feature_rows(question, pool, as_of), weights)
+def score(question: Question, pool: Pool, weights: Weights, as_of: str = "") -> float:
+    """Set each candidate's ``score`` to its probability of answering the question; return
+    the probability that the candidates answer it at all (the gate's)."""
+    rows = feature_rows(question, pool, as_of)
+    probs = weights.sentence(rows)
     for c, p in zip(pool.items, probs, strict=True):
         c.score = float(p)
+    if not len(rows):
+        return 0.0
+    return float(weights.gate(gate_row(rows, probs)[None, :])[0])
 
 
 def best(pool: Pool) -> Candidate | None:

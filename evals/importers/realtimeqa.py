@@ -304,16 +304,19 @@ def _answerable_case(week: Week, q: Question, sources: list[str]) -> dict[str, A
 
 
 def _refusal_case(week: Week, q: Question) -> dict[str, Any]:
+    # Asked of this week's archive on this week's date: the question's own week would give
+    # its "this week" away as another time.
+    asked_on = max((other.date for other in week.questions if other.date), default="")
     case: dict[str, Any] = {
         "id": f"rtqa-{week.name}-absent-{q.id}",
         "question": q.sentence,
-        "as_of": q.date,
+        "as_of": asked_on,
         "answerable": False,
         "tags": [*_tags(week, q), "refusal"],
         "note": f"question of week {q.week}; its gold ({q.gold}) is in none of this week's"
         " articles",
     }
-    if not q.date:
+    if not asked_on:
         del case["as_of"]
     return case
 

@@ -190,7 +190,8 @@ def test_refusals_come_from_other_weeks_of_the_same_split_with_the_gold_absent(
     # DEV_B_1's gold (Mara Quint) is in this week's lighthouse article: never a refusal;
     # the report week is another split: never drawn either.
     assert refusal.id in {f"rtqa-{DEV_A}-absent-{DEV_B}_{n}" for n in (0, 2, 3)}
-    assert "refusal" in refusal.tags and refusal.turns[0].as_of == "2022-09-15"
+    # asked of this week's archive on this week's date, not on the question's own week's
+    assert "refusal" in refusal.tags and refusal.turns[0].as_of == "2022-07-14"
 
 
 def test_conversion_is_deterministic_and_names_the_split(dataset: Path, tmp_path: Path) -> None:
@@ -221,7 +222,7 @@ def test_the_runner_passes_as_of_as_a_filter(dataset: Path, tmp_path: Path) -> N
     cases = load_suites([week.suite])
     fake = FakeAssistant({}, texts={})
     run_cases([c for c in cases if not c.turns[0].answerable], fake)
-    assert fake.calls and fake.calls[0][2]["filters"] == Filters(as_of="2022-09-15")
+    assert fake.calls and fake.calls[0][2]["filters"] == Filters(as_of="2022-07-14")
 
 
 def test_helpers() -> None:
