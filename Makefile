@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup setup-dev chat ask test test-unit lint eval eval-report realtimeqa bench bench-ingest snapshots system-deps clean
+.PHONY: train setup setup-dev chat ask test test-unit lint eval eval-report realtimeqa bench bench-ingest snapshots system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,9 @@ eval-report: setup            ## backends × suites (seeds, ood, RealTime QA dev
 RTQA_DIR ?= ../shared/datasets/realtimeqa
 realtimeqa: setup              ## RealTime QA weeks → evals/realtimeqa/ suites (committed) + corpus/ (not)
 	$(BIN)/assistant eval import realtimeqa $(RTQA_DIR) --out evals/realtimeqa
+
+train: setup realtimeqa        ## fit the answer scorer on the RealTime QA dev weeks → assistant/answer/scorer_weights.json
+	$(BIN)/python -m evals.train_scorer
 
 bench: setup-dev               ## run every benchmark; writes bench/RESULTS.md
 	$(BIN)/python bench/run_all.py

@@ -179,10 +179,11 @@ class RetrievalSettings(BaseModel):
 
 
 class AnswerSettings(BaseModel):
-    backend: Literal["extractive", "openai", "local", "top-passage"] = Field(
+    backend: Literal["extractive", "fitted", "openai", "local", "top-passage"] = Field(
         "extractive",
-        description="Who writes the answer; extractive needs no model. top-passage is the"
-        " baseline that quotes the first retrieved passage whole.",
+        description="Who writes the answer; extractive needs no model. fitted is the answer"
+        " scorer fitted on RealTime QA dev weeks (short answer first, calibrated refusal)."
+        " top-passage is the baseline that quotes the first retrieved passage whole.",
     )
     max_quotes: int = Field(3, ge=1, le=10, description="Most quotes an extractive answer shows.")
     max_question_chars: int = Field(

@@ -25,7 +25,7 @@ from evals.results import RunReport
 from evals.runner import JudgeLike, run_cases
 from evals.suite import Case, SuiteError, load_suites, select
 
-BACKENDS = ("extractive", "openai", "local", "top-passage")
+BACKENDS = ("extractive", "fitted", "openai", "local", "top-passage")
 
 
 class _RunByDefault(TyperGroup):

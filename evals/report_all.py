@@ -31,7 +31,7 @@ from evals.reports import fmt
 from evals.results import CaseResult, RunReport, TurnResult, summarize
 from evals.workspace import REPO, Workspace, find_realtimeqa
 
-BACKENDS = ("extractive", "top-passage")
+BACKENDS = ("extractive", "fitted", "top-passage")
 RESULTS = REPO / "evals" / "results"
 OLD_RULES = "old rules"
 _SAVED = re.compile(r"(.+?)-(seeds|ood|realtimeqa-\d{8})$")  # <backend>-<suite>.json

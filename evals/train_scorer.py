@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 import yaml
 
-from assistant.answer.candidates import candidates
-from assistant.answer.extractive import ExtractiveAnswerer
+from assistant.answer.fitted import FittedAnswerer
 from assistant.answer.question import analyse
 from assistant.answer.scorer import FEATURES, GATE_FEATURES, feature_rows, gate_row
+from assistant.answer.sentence_pool import candidates
 from assistant.types import Filters
 from evals.matching import matches_groups
 
@@ -72,7 +72,7 @@ def collect(week: str, suites: Path, cache: Path) -> list[Example]:
     cases = _cases(suite)
     now = _week_date(cases)
     key = hashlib.sha256(suite.read_bytes()).hexdigest()[:12]
-    saved = cache / f"{week}-hits-{key}-{ExtractiveAnswerer.pool_k}.pkl"
+    saved = cache / f"{week}-hits-{key}-{FittedAnswerer.pool_k}.pkl"
     index = _index(week, suites / "corpus" / week, cache)
     if saved.exists():
         found = pickle.loads(saved.read_bytes())
@@ -82,7 +82,7 @@ def collect(week: str, suites: Path, cache: Path) -> list[Example]:
             as_of = _as_of(case, now)
             question = str(case["question"])
             found[str(case["id"])] = index.retriever.retrieve(
-                question, ExtractiveAnswerer.pool_k, Filters(as_of=as_of)
+                question, FittedAnswerer.pool_k, Filters(as_of=as_of)
             )
         saved.write_bytes(pickle.dumps(found))
     out: list[Example] = []

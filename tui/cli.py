@@ -11,7 +11,7 @@ from assistant.errors import InputError
 from assistant.sessions.store import SessionStore
 from assistant.settings import load_settings
 
-BACKENDS = ("extractive", "openai", "local", "top-passage")
+BACKENDS = ("extractive", "fitted", "openai", "local", "top-passage")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,19 +1,18 @@
-"""Quotable candidates: the sentences of the retrieved passages, each a verbatim span
-``article_text[start:end]`` that knows its neighbours, its article and its passage."""
+"""Quotable candidates for the extractive answerer: the sentences of the retrieved passages
+and pairs of adjacent ones, each a verbatim span ``article_text[start:end]``."""
 
 from __future__ import annotations
 
 import bisect
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from assistant.answer.text import normalize, term_set, words
 from assistant.retrieval.base import ArticleSource
 from assistant.text.sentences import sentence_spans
-from assistant.text.tokens import term_set
 from assistant.types import Hit
 
-MIN_SENTENCE_CHARS = 20
+MIN_SENTENCE_CHARS = 25
 
 
 @dataclass
@@ -23,87 +22,86 @@ class Candidate:
     end: int
     text: str
     hit: Hit
-    index: int  # its position among the article's sentences
+    first: int  # index of its first sentence among the article's sentences
+    last: int
     terms: set[str]
+    length: int
+    pair: bool = False
     score: float = 0.0
+    coverage: float = 0.0
+    content: float = 0.0  # coverage of the words that are not names or numbers
 
     @classmethod
-    def from_span(cls, hit: Hit, text: str, start: int, end: int, index: int = 0) -> Candidate:
+    def from_span(cls, hit: Hit, text: str, start: int, end: int, first: int = 0,
+                  last: int = 0, pair: bool = False) -> Candidate:
         quote = text[start:end]
-        return cls(hit.chunk.article_id, start, end, quote, hit, index, term_set(quote))
+        return cls(hit.chunk.article_id, start, end, quote, hit, first, last, term_set(quote),
+                   len(words(quote)), pair)
 
 
 @dataclass
 class Pool:
-    """Candidates plus each source article's sentences (as term sets), for windows."""
+    """Candidates plus each source article's sentences, for windows around a candidate."""
 
     items: list[Candidate] = field(default_factory=list)
-    sentences: dict[str, list[set[str]]] = field(default_factory=dict)
-    texts: dict[str, str] = field(default_factory=dict)
-    _article_terms: dict[str, set[str]] = field(default_factory=dict)
+    sentences: dict[str, list[str]] = field(default_factory=dict)
+    _joined: dict[str, str] = field(default_factory=dict)
 
-    def window(self, c: Candidate, width: int) -> set[str]:
-        """Terms of ``c`` and the ``width`` sentences either side of it."""
+    def article_texts(self) -> dict[str, str]:
+        return {aid: self.article(aid) for aid in self.sentences}
+
+    def article(self, article_id: str) -> str:
+        """The article's sentences, normalised and joined (cached)."""
+        if article_id not in self._joined:
+            self._joined[article_id] = " ".join(self.sentences[article_id])
+        return self._joined[article_id]
+
+    def window(self, c: Candidate, after: int, before: int | None = None) -> str:
+        """The normalised text from ``before`` (default ``after``) sentences ahead of ``c``
+        to ``after`` sentences past it."""
         spans = self.sentences[c.article_id]
-        found: set[str] = set()
-        for terms in spans[max(0, c.index - width) : c.index + width + 1]:
-            found |= terms
-        return found
-
-    def neighbour(self, c: Candidate, offset: int) -> set[str]:
-        spans = self.sentences[c.article_id]
-        i = c.index + offset
-        return spans[i] if 0 <= i < len(spans) else set()
-
-    def article_terms(self, article_id: str) -> set[str]:
-        if article_id not in self._article_terms:
-            found: set[str] = set()
-            for terms in self.sentences[article_id]:
-                found |= terms
-            self._article_terms[article_id] = found
-        return self._article_terms[article_id]
+        lo = max(0, c.first - (after if before is None else before))
+        return " ".join(spans[lo : c.last + after + 1])
 
 
-_CACHE: OrderedDict[tuple[str, int], tuple[list[tuple[int, int]], list[set[str]]]] = OrderedDict()
-_CACHE_SIZE = 512
-
-
-def _sentences(article_id: str, text: str) -> tuple[list[tuple[int, int]], list[set[str]]]:
-    """An article's sentence spans and their terms, cached by id and text (articles recur)."""
-    key = (article_id, hash(text))
-    found = _CACHE.get(key)
-    if found is None:
-        spans = sentence_spans(text)
-        found = (spans, [term_set(text[s:e]) for s, e in spans])
-        _CACHE[key] = found
-        if len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    else:
-        _CACHE.move_to_end(key)
-    return found
+    def previous(self, c: Candidate) -> str:
+        """The sentence just before ``c`` (empty at the start of the article)."""
+        return self.sentences[c.article_id][c.first - 1] if c.first > 0 else ""
 
 
 def candidates(hits: Sequence[Hit], source: ArticleSource) -> Pool:
-    """The sentences of the hits, deduplicated across overlapping chunks. A chunk whose
-    article changed since indexing is skipped: nothing to quote."""
+    """Sentences and adjacent-sentence pairs of the hits, deduplicated across overlapping
+    chunks. A chunk whose article changed since indexing is skipped: nothing to quote."""
     pool = Pool()
-    seen: set[tuple[str, int]] = set()
+    seen: set[tuple[str, int, int]] = set()
     starts: dict[str, list[int]] = {}
     for hit in hits:
         chunk = hit.chunk
-        text = pool.texts.get(chunk.article_id) or source.article_text(chunk.article_id)
+        text = source.article_text(chunk.article_id)
         if text is None or text[chunk.start : chunk.end] != chunk.text:
             continue
         if chunk.article_id not in pool.sentences:
-            spans, sentence_terms = _sentences(chunk.article_id, text)
-            pool.texts[chunk.article_id] = text
-            pool.sentences[chunk.article_id] = sentence_terms
+            spans = sentence_spans(text)
+            pool.sentences[chunk.article_id] = [normalize(text[s:e]) for s, e in spans]
             starts[chunk.article_id] = [s for s, _ in spans]
+        local = [
+            (s, e) for s, e in sentence_spans(text, chunk.start, chunk.end)
+            if e - s >= MIN_SENTENCE_CHARS
+        ]
         index = starts[chunk.article_id]
-        for s, e in sentence_spans(text, chunk.start, chunk.end):
-            if e - s < MIN_SENTENCE_CHARS or (chunk.article_id, s) in seen:
-                continue
-            seen.add((chunk.article_id, s))
-            i = max(0, bisect.bisect_right(index, s) - 1)
-            pool.items.append(Candidate.from_span(hit, text, s, e, i))
+        for i, (s, e) in enumerate(local):
+            first = max(0, bisect.bisect_right(index, s) - 1)
+            _add(pool, seen, Candidate.from_span(hit, text, s, e, first, first))
+            if i + 1 < len(local):
+                s2, e2 = local[i + 1]
+                last = max(0, bisect.bisect_right(index, s2) - 1)
+                if last == first + 1 and "\n\n" not in text[e:s2]:
+                    _add(pool, seen, Candidate.from_span(hit, text, s, e2, first, last, True))
     return pool
+
+
+def _add(pool: Pool, seen: set[tuple[str, int, int]], c: Candidate) -> None:
+    key = (c.article_id, c.start, c.end)
+    if key not in seen:
+        seen.add(key)
+        pool.items.append(c)

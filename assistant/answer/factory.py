@@ -18,6 +18,10 @@ def make_answerer(settings: Settings) -> tuple[Answerer, ChatModel | None]:
         from assistant.answer.baseline import TopPassageAnswerer
 
         return TopPassageAnswerer(), None
+    if settings.answer.backend == "fitted":
+        from assistant.answer.fitted import FittedAnswerer
+
+        return FittedAnswerer(settings), None
     extractive = ExtractiveAnswerer(settings)
     if settings.answer.backend == "extractive":
         return extractive, None

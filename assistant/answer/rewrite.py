@@ -1,10 +1,10 @@
 """Follow-up questions → standalone questions, so retrieval sees the whole subject.
 
 Extractive mode has no model, so it carries the previous turn's subject over
-deterministically: a pronoun that stands for a person ("he", "she"…) is replaced by the
-person the previous turn was about — the short answer of a "who" question, else the first
-new person its quotes name, else the question's own first name — and a follow-up with no
-subject of its own is given the previous question as context.
+deterministically: a pronoun that stands for a person ("he", "she", "they"…) is replaced by
+the person the previous turn was about — its answer's first new name when it asked "who",
+else the question's own first name — and a follow-up with no subject of its own is given the
+previous question's names as context.
 """
 
 from __future__ import annotations
@@ -13,44 +13,41 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from assistant.answer.question import analyse, names_in
-from assistant.answer.spans import people
+from assistant.answer.text import core_question, names, person_names
 from assistant.types import Turn
 
 if TYPE_CHECKING:
     from assistant.answer.models import ChatModel
     from assistant.settings import Settings
 
-CONTEXT_MARK = " (context: "
-
 
 class Rewriter(Protocol):
     def rewrite(self, question: str, history: Sequence[Turn]) -> str: ...
 
 
-_PERSON_PRONOUNS = {"he": "", "she": "", "him": "", "her": "", "his": "'s", "hers": "'s"}
+_PERSON_PRONOUNS = {
+    "he": "",
+    "she": "",
+    "him": "",
+    "her": "",
+    "his": "'s",
+    "hers": "'s",
+}
 _THING_PRONOUNS = {"it", "its", "they", "them", "their", "this", "that", "these", "those", "there"}
-_MARKER = re.compile(r"\s*\[\d+\]")
-
-
-def core_question(question: str) -> str:
-    """The question without carried-over context."""
-    return question.split(CONTEXT_MARK, 1)[0]
 
 
 def _subject(turn: Turn) -> str:
+    """The person the previous turn was about: for a who/which question, the first new
+    person its answer quotes; otherwise the first person its question names."""
     asked = core_question(turn.standalone or turn.question)
-    in_question = " ".join(names_in(asked))
-    if analyse(asked).kind in {"who", "which", "what"}:
-        answer = _MARKER.sub("", turn.answer).strip()
-        short = people(answer) if "“" not in answer else []
-        if short:
-            return short[0]
+    in_question = " ".join(names(asked))
+    if re.match(r"\s*(?:who|whom|which|what)\b", asked, re.IGNORECASE):
         quoted = " ".join(re.findall(r"“(.*?)”", turn.answer, re.DOTALL)) or turn.answer
-        for name in people(quoted):
+        for name in person_names(quoted):
             if name not in in_question:
                 return name
-    found = people(asked) or names_in(asked)
+    people = person_names(asked)
+    found = people or names(asked)
     return found[0] if found else ""
 
 
@@ -67,9 +64,9 @@ class CarryOverRewriter:
         words = re.findall(r"[A-Za-z’']+", question.lower())
         if any(w in _PERSON_PRONOUNS for w in words):
             return _replace_person_pronoun(question, subject)
-        if any(w in _THING_PRONOUNS for w in words) or not names_in(question):
-            context = core_question(previous.standalone or previous.question)
-            return f"{question}{CONTEXT_MARK}{context.rstrip('?')})"
+        if any(w in _THING_PRONOUNS for w in words) or not names(question):
+            context = previous.standalone or previous.question
+            return f"{question} (context: {context.rstrip('?')})"
         return question
 
 

@@ -18,8 +18,8 @@ from importlib import resources
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer.candidates import Candidate, Pool
 from assistant.answer.question import Question
+from assistant.answer.sentence_pool import Candidate, Pool
 from assistant.answer.spans import answer_span, spans
 from assistant.text.tokens import fold, term_set
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.answer.enrich import enrich_citation
-from assistant.ingest.sentences import sentence_spans
 from assistant.retrieval.base import ArticleSource, Retriever
 from assistant.retrieval.bm25 import tokenize
 from assistant.text.dates import INFERRED, EventDate, date_of, event_anchor, find_dates
+from assistant.text.sentences import sentence_spans
 from assistant.types import Citation, Filters
 
 _PRECISION = {"day": 0, "week": 1, "month": 2, "year": 3}

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.errors import ModelMismatchError, StoreBusyError
 from assistant.files import private_dir
-from assistant.ingest.chunking import VERSION as CHUNKER
 from assistant.retrieval import bm25
 from assistant.retrieval.catalog import (
     META_COLLECTION,
@@ -294,7 +293,7 @@ class _Run:
         """Chunks depend on these too: a change re-indexes every file."""
         chunking = self.settings.chunking
         return json.dumps(
-            {"size": chunking.chunk_size, "overlap": chunking.chunk_overlap, "method": CHUNKER}
+            {"size": chunking.chunk_size, "overlap": chunking.chunk_overlap}
         )
 
     def _damaged(self, check_all: bool) -> list[str]:

@@ -1,128 +1,103 @@
-"""The default answerer with its fitted weights, on a small generic corpus (sports, business,
-science, local news) through the in-memory index. Nothing here uses the seeds' wording:
-these are the cases a new user hit on real news (issue: answers that hold on any archive)."""
+"""The default answerer on the real seeds, through the in-memory index (no embeddings)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from assistant.answer.extractive import ExtractiveAnswerer
-from assistant.answer.scorer import packaged_weights
 from assistant.retrieval.memory import MemoryIndex
 from assistant.settings import load_settings
-from assistant.types import Answer
-
-CORPUS = Path(__file__).parent / "data" / "generic"
+from tests.conftest import SEEDS
 
 
 @pytest.fixture(scope="module")
 def index() -> MemoryIndex:
-    return MemoryIndex.from_paths([CORPUS], load_settings())
+    return MemoryIndex.from_paths([SEEDS], load_settings())
 
 
-def ask(index: MemoryIndex, question: str) -> Answer:
-    hits = index.retrieve(question, ExtractiveAnswerer.pool_k)
+def ask(index: MemoryIndex, question: str, k: int = 6):
+    hits = index.retrieve(question, k)
     return ExtractiveAnswerer().answer(question, hits, index)
 
 
-def _text(article_id: str) -> str:
-    return (CORPUS / article_id).read_bytes().decode("utf-8")
-
-
-def assert_verified(answer: Answer) -> None:
-    for c in answer.citations:
-        assert _text(c.article_id)[c.start : c.end] == c.quote
-    span = answer.short_answer
-    if span is not None:
-        assert _text(span.article_id)[span.start : span.end] == span.text
-        cited = answer.citations[span.citation - 1]
-        assert cited.start <= span.start and span.end <= cited.end
-
-
-@pytest.mark.parametrize(
-    ("question", "short"),
-    [
-        ("When was GPT-3 released?", "June 2020"),  # "released" is not the article's date
-        ("Who is the Heisman Trophy winner in 2012?", "Johnny Manziel"),
-        ("Who is the new CEO of Vanguard?", "Salim Ramji"),  # the name is not in the headline
-        ("How old was Johnny Manziel when he won?", "20 years old"),
-        ("How much did ticket prices rise?", "12%"),  # rise / rose
-        ("How much will the bridge repair cost?", "$4.5 million"),
-    ],
-)
-def test_short_answer_leads_and_is_verified(index: MemoryIndex, question: str, short: str) -> None:
-    answer = ask(index, question)
-    assert not answer.refused, answer.refusal_reason
-    assert answer.short_answer is not None and answer.short_answer.text == short
-    assert answer.text.startswith(f"{short} [")
-    assert_verified(answer)
-
-
-def test_each_quote_is_shown_once(index: MemoryIndex) -> None:
-    answer = ask(index, "Who is the Heisman Trophy winner in 2012?")
-    assert answer.citations and answer.inline_quotes() == set()
-    answer = ask(index, "What did the council decide about the Elm Street bridge?")
-    assert answer.inline_quotes() == {c.n for c in answer.citations}
-
-
-def test_who_is_a_person_quotes_what_the_articles_say_of_them(index: MemoryIndex) -> None:
-    answer = ask(index, "Who is Tim Cook?")
+def test_answers_with_the_articles_own_words(index: MemoryIndex) -> None:
+    answer = ask(index, "Where will the 14th China-US Tourism Leadership Summit be held?")
     assert not answer.refused
-    assert "Tim Cook" in answer.citations[0].quote
-    assert answer.short_answer is None
-    assert_verified(answer)
+    assert "Xi’an" in answer.citations[0].quote
+    assert answer.citations[0].article_id == "001_5afc2ed96cba7e86.txt"
+    assert answer.citations[0].outlet == "Global Times"
+    assert "[1]" in answer.text
 
 
-def test_scored_matches_score_and_a_country_outside_any_alias_table(index: MemoryIndex) -> None:
-    answer = ask(index, "How many touchdowns did Manziel score?")
-    assert not answer.refused and "47" in answer.text
-    answer = ask(index, "Where will the United Kingdom host a summit on AI safety?")
-    assert not answer.refused and "Bletchley Park" in answer.text
-
-
-def test_pasted_notes_emoji_and_other_scripts_still_get_an_answer(index: MemoryIndex) -> None:
+def test_every_citation_is_the_article_text_at_its_offsets(index: MemoryIndex) -> None:
     for question in (
-        "Notes from the meeting, nothing final. Question: how much will the bridge repair cost?",
-        "How much will the bridge repair cost? 🚧",
-        "How much will the bridge repair cost? 橋",
+        "Who met John Kerry via video link?",
+        "What did Xi say about competition?",
+        "Which treaty marks its 20th anniversary?",
+        "What did Ned Price say about allies?",
+        "What did Wang Yi say about the oasis?",
     ):
         answer = ask(index, question)
-        assert not answer.refused, question
-        assert "$4.5 million" in answer.text
+        assert answer.citations, question
+        for c in answer.citations:
+            assert (SEEDS / c.article_id).read_bytes().decode()[c.start : c.end] == c.quote
 
 
 @pytest.mark.parametrize(
-    "question",
+    ("question", "reason"),
     [
-        "Which two US presidents died on July 4 in the same year?",
-        "Who won the 2014 Heisman Trophy?",
-        "How much did the city spend on the new stadium?",
+        ("What did Angela Merkel tell Xi Jinping?", "Angela Merkel"),
+        ("What did John Kerry say about Taiwan?", "never together"),
+        ("Where will the 15th China-US Tourism Leadership Summit be held?", "15th"),
     ],
 )
-def test_refuses_what_the_articles_do_not_say(index: MemoryIndex, question: str) -> None:
+def test_refuses_when_the_evidence_does_not_cover_the_question(
+    index: MemoryIndex, question: str, reason: str
+) -> None:
     answer = ask(index, question)
     assert answer.refused
     assert not answer.citations
-    assert answer.confidence is not None and answer.confidence < packaged_weights().threshold
-    assert "context" not in answer.refusal_reason
+    assert reason in answer.refusal_reason
+    assert answer.text.startswith("The articles don't say.")
 
 
-def test_refusal_reasons_never_show_a_rewrites_context(index: MemoryIndex) -> None:
-    answer = ask(index, "What did he say about Mars? (context: Who won the 2012 Heisman Trophy)")
+def test_refuses_without_evidence(index: MemoryIndex) -> None:
+    answer = ExtractiveAnswerer().answer("Who won the match?", [], index)
     assert answer.refused
-    assert "context" not in answer.refusal_reason and "Heisman" not in answer.refusal_reason
 
 
-def test_evidence_is_re_ranked_by_the_best_sentence(index: MemoryIndex) -> None:
-    answer = ask(index, "Who is the Heisman Trophy winner in 2012?")
-    assert answer.evidence[0].chunk.article_id == "sports-heisman.md"
-    assert [h.rank for h in answer.evidence] == list(range(1, len(answer.evidence) + 1))
+def test_quotes_are_not_near_duplicates(index: MemoryIndex) -> None:
+    answer = ask(index, "What did Yang Jiechi say such cooperation must be?")
+    assert not answer.refused
+    quotes = [c.quote for c in answer.citations]
+    assert any("two-way and mutually beneficial" in q for q in quotes)
+    assert len(set(quotes)) == len(quotes)
+    assert len(quotes) <= 3
 
 
-def test_weights_record_their_split_and_metrics() -> None:
-    meta = packaged_weights().meta
-    assert "dev weeks" in meta["fitted_on"]
-    assert meta["data_hash"]
-    assert meta["dev_metrics_out_of_fold"]["refusal_precision"] >= 0.0
+def test_is_deterministic(index: MemoryIndex) -> None:
+    q = "What did Lavrov's visit coordinate?"
+    assert ask(index, q).to_dict() == ask(index, q).to_dict()
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("Who is Wang Yi?", "Foreign Minister Wang Yi"),
+        ("Where does Lü Xiang work?", "research fellow"),
+    ],
+)
+def test_who_is_questions_quote_the_persons_title(
+    index: MemoryIndex, question: str, title: str
+) -> None:
+    answer = ask(index, question)
+    assert not answer.refused
+    assert title in answer.citations[0].quote
+
+
+def test_publication_date_questions_quote_the_articles_date_line(index: MemoryIndex) -> None:
+    answer = ask(index, "When was the China Daily editorial on Lavrov's visit to China updated?")
+    assert (
+        answer.citations[0].quote
+        == "By China Daily editorial | chinawatch.cn | Updated: 2021-12-01 09:05"
+    )

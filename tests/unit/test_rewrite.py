@@ -2,38 +2,33 @@ from assistant.answer.rewrite import CarryOverRewriter
 from assistant.types import Turn
 
 
-def test_person_pronoun_takes_the_previous_short_answer() -> None:
-    history = [Turn(question="Who won the 2012 Heisman Trophy?", answer="Johnny Manziel [1]")]
-    out = CarryOverRewriter().rewrite("How old was he when he won?", history)
-    assert out == "How old was Johnny Manziel when he won?"
-
-
-def test_person_pronoun_takes_the_first_new_person_of_the_quotes() -> None:
+def test_person_pronoun_takes_the_previous_answers_new_name() -> None:
     history = [
         Turn(
-            question="Who will lead Vanguard?",
-            answer="According to Example Daily: “Salim Ramji, a former BlackRock executive, "
-            "will become Vanguard's chief executive in July.” [1]",
+            question="Who met John Kerry via video link?",
+            answer="According to unknown outlet: “On September 2, 2021, Member of the Political "
+            "Bureau ... Yang Jiechi met with U.S. Special Presidential Envoy for Climate John "
+            "Kerry via video link at request.” [1]",
         )
     ]
-    out = CarryOverRewriter().rewrite("Where did he work before?", history)
-    assert out == "Where did Salim Ramji work before?"
+    out = CarryOverRewriter().rewrite("What did he say such cooperation must be?", history)
+    assert out == "What did Yang Jiechi say such cooperation must be?"
 
 
 def test_pronoun_falls_back_to_the_previous_questions_name() -> None:
-    history = [Turn(question="What did Dana Ortiz say about the bridge?", answer="“...” [1]")]
-    out = CarryOverRewriter().rewrite("What else did she promise?", history)
-    assert out == "What else did Dana Ortiz promise?"
+    history = [Turn(question="What did Ned Price say about allies?", answer="“...” [1]")]
+    out = CarryOverRewriter().rewrite("What else did he criticize?", history)
+    assert out == "What else did Ned Price criticize?"
 
 
 def test_subjectless_follow_up_gets_context() -> None:
-    history = [Turn(question="What did Dana Ortiz say about the bridge?", answer="“...” [1]")]
-    out = CarryOverRewriter().rewrite("and what about the cost?", history)
-    assert "Dana Ortiz" in out
-    assert out.startswith("and what about the cost?")
+    history = [Turn(question="What did Blinken warn China about?", answer="“...” [1]")]
+    out = CarryOverRewriter().rewrite("and what about the elections?", history)
+    assert "Blinken" in out
+    assert out.startswith("and what about the elections?")
 
 
 def test_standalone_question_is_untouched() -> None:
-    history = [Turn(question="Who is Dana Ortiz?", answer="...")]
-    q = "What did Tim Buckley say about the fund?"
+    history = [Turn(question="Who is Wang Yi?", answer="...")]
+    q = "What did Xi Jinping say about competition?"
     assert CarryOverRewriter().rewrite(q, history) == q

@@ -1,0 +1,228 @@
+"""The fitted answerer (backend ``fitted``): no model, deterministic, offline.
+
+Every sentence of the retrieved passages is scored by the fitted answer scorer (scorer.py):
+the probability that it answers the question. Below the calibrated threshold the answer is
+a refusal with a plain reason; above it the best sentences are quoted verbatim at their
+offsets, the passages re-ranked by their best sentence, and a who/when/where/how-many/which
+question is answered first with the span inside the best quote ("Xi'an [1]").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from assistant.answer.events import CitationAdded, Done, Event, TextDelta
+from assistant.answer.question import Question, analyse, question_phrase
+from assistant.answer.scorer import Weights, best, packaged_weights, score
+from assistant.answer.sentence_pool import Candidate, Pool, candidates
+from assistant.answer.spans import answer_span, lowercase_words
+from assistant.ingest.layout import date_line
+from assistant.ingest.loaders import kind_of
+from assistant.retrieval.base import ArticleSource
+from assistant.settings import Settings
+from assistant.text.tokens import term_set
+from assistant.types import Answer, Citation, Hit, Span, Turn
+
+SECOND_QUOTE = 0.75  # another quote must reach this share of the best one's probability
+_ARTICLE_DATE_QUESTION = re.compile(
+    r"\b(?:when|what date|which date|what day)\b.*\b(?:article|story|report|piece|readout|"
+    r"editorial|op-ed|column|it|this)\b.*\b(?:published|updated|posted|dated|written)\b",
+    re.IGNORECASE,
+)
+
+
+class FittedAnswerer:
+    """Answers with the articles' own sentences; see the module docstring."""
+
+    name = "fitted"
+    model = "fitted-scorer-v1"
+    pool_k = 20  # passages it reads; it re-ranks them and keeps the settings' k as evidence
+    uses_as_of = True
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        max_quotes: int | None = None,
+        weights: Weights | None = None,
+    ) -> None:
+        configured = settings.answer.max_quotes if settings else 3
+        self.max_quotes = max_quotes or configured
+        self.k = settings.retrieval.k if settings else 6
+        self.weights = weights or packaged_weights()
+
+    def stream(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        source: ArticleSource,
+        history: Sequence[Turn] = (),
+        as_of: str = "",
+    ) -> Iterator[Event]:
+        answer = self.answer(question, hits, source, as_of)
+        for piece in re.findall(r"\S+\s*", answer.text):
+            yield TextDelta(piece)
+        for citation in answer.citations:
+            yield CitationAdded(citation)
+        yield Done(answer)
+
+    def answer(
+        self, question: str, hits: Sequence[Hit], source: ArticleSource, as_of: str = ""
+    ) -> Answer:
+        q = analyse(question)
+        if _ARTICLE_DATE_QUESTION.search(q.text):
+            return self._date_answer(question, q, hits, source)
+        pool = candidates(hits, source)
+        if not pool.items:
+            return self._refuse(question, "No passage in the index matches the question.")
+        answerable = score(q, pool, self.weights, as_of)
+        top = best(pool)
+        assert top is not None
+        if answerable < self.weights.threshold:
+            return self._refuse(question, _reason(q, pool), answerable)
+        chosen = _select(top, pool, self.max_quotes)
+        answer = _compose(question, q, chosen, self.name, self.model, pool)
+        answer.confidence = round(answerable, 4)
+        answer.evidence = _reranked(hits, pool, self.k)
+        return answer
+
+    def _refuse(self, question: str, reason: str, confidence: float | None = None) -> Answer:
+        return Answer(
+            question=question,
+            text=f"The articles don't say. {reason}",
+            refused=True,
+            refusal_reason=reason,
+            backend=self.name,
+            model=self.model,
+            confidence=None if confidence is None else round(confidence, 4),
+        )
+
+    def _date_answer(
+        self, question: str, q: Question, hits: Sequence[Hit], source: ArticleSource
+    ) -> Answer:
+        """"When was the article … published?" is answered from the article's own date line."""
+        wanted = set(q.terms)
+        asked = question.casefold()
+
+        def fit(h: Hit) -> tuple[bool, int, int]:
+            named = bool(h.chunk.outlet) and h.chunk.outlet.casefold() in asked
+            return (not named, -len(wanted & term_set(h.chunk.title + " " + h.chunk.text)), h.rank)
+
+        for hit in sorted(hits, key=fit)[:1]:
+            text = source.article_text(hit.chunk.article_id) or ""
+            line = date_line(text, kind_of(hit.chunk.article_id))
+            if line is None:
+                return self._refuse(question, "The article found does not carry a date line.")
+            quote = Candidate.from_span(hit, text, line.start, line.end)
+            answer = _compose(question, q, [quote], self.name, self.model)
+            answer.text = f"{_label(hit)} is dated as follows: “{quote.text}” [1]"
+            return answer
+        return self._refuse(question, "No article in the index matches the question.")
+
+
+def _reason(q: Question, pool: Pool) -> str:
+    """A plain, true reason: a name no article found mentions, else what was not answered."""
+    for name in q.names:
+        wanted = term_set(name)
+        if wanted and not any(wanted <= pool.article_terms(a) for a in pool.sentences):
+            return f"None of the articles found mentions {name}."
+    return f"No passage found answers “{question_phrase(q)}”"
+
+
+def _select(top: Candidate, pool: Pool, limit: int) -> list[Candidate]:
+    """The best quote, then strong ones from other articles that are not near-duplicates."""
+    chosen = [top]
+    floor = SECOND_QUOTE * top.score
+    for c in sorted(pool.items, key=lambda x: (-x.score, x.hit.rank, x.start)):
+        if len(chosen) >= limit:
+            break
+        if c.score < floor or any(_similar(c, o) for o in chosen):
+            continue
+        if any(o.article_id == c.article_id for o in chosen):
+            continue
+        chosen.append(c)
+    return chosen
+
+
+def _similar(a: Candidate, b: Candidate) -> bool:
+    if a.article_id == b.article_id and a.start < b.end and b.start < a.end:
+        return True
+    union = a.terms | b.terms
+    return bool(union) and len(a.terms & b.terms) / len(union) > 0.6
+
+
+def _reranked(hits: Sequence[Hit], pool: Pool, k: int) -> list[Hit]:
+    """The passages ordered by their best sentence's probability (retrieval rank breaks ties)."""
+    best_of: dict[str, float] = {}
+    for c in pool.items:
+        cid = c.hit.chunk.id
+        best_of[cid] = max(best_of.get(cid, 0.0), c.score)
+    ordered = sorted(hits, key=lambda h: (-best_of.get(h.chunk.id, -1.0), h.rank))
+    return [Hit(h.chunk, best_of.get(h.chunk.id, 0.0), n) for n, h in enumerate(ordered[:k], 1)]
+
+
+def _label(hit: Hit) -> str:
+    chunk = hit.chunk
+    who = chunk.outlet or f'the article "{chunk.title or chunk.article_id}" (outlet unknown)'
+    return f"{who} ({chunk.published[:10]})" if chunk.published else who
+
+
+def _citation(n: int, c: Candidate) -> Citation:
+    chunk = c.hit.chunk
+    return Citation(
+        n=n,
+        quote=c.text,
+        article_id=c.article_id,
+        start=c.start,
+        end=c.end,
+        title=chunk.title,
+        outlet=chunk.outlet,
+        published=chunk.published,
+        chunk_id=chunk.id,
+    )
+
+
+def _short_answer(q: Question, chosen: list[Candidate], pool: Pool) -> Span | None:
+    for n, c in enumerate(chosen, start=1):
+        m = answer_span(q, c.text, lowercase_words(pool.texts.get(c.article_id, c.text)))
+        if m is not None:
+            start, end = c.start + m.start, c.start + m.end
+            return Span(c.text[m.start : m.end], n, c.article_id, start, end)
+        if n == 1 and q.kind != "which":
+            break  # a span from a weaker quote would contradict the best one
+    return None
+
+
+def _compose(
+    question: str,
+    q: Question,
+    chosen: list[Candidate],
+    backend: str,
+    model: str,
+    pool: Pool | None = None,
+) -> Answer:
+    citations = [_citation(n, c) for n, c in enumerate(chosen, start=1)]
+    span = _short_answer(q, chosen, pool or Pool()) if q.typed and pool is not None else None
+    if span is not None:
+        text = f"{span.text} [{span.citation}]"
+    else:
+        parts: list[str] = []
+        previous = ""
+        for n, c in enumerate(chosen, start=1):
+            if n == 1:
+                lead = f"According to {_label(c.hit)}:"
+            elif c.article_id == previous:
+                lead = "It adds:"
+            else:
+                lead = f"{_label(c.hit)} also reports:"
+            parts.append(f"{lead} “{c.text}” [{n}]")
+            previous = c.article_id
+        text = "\n".join(parts)
+    return Answer(
+        question=question,
+        text=text,
+        citations=citations,
+        backend=backend,
+        model=model,
+        short_answer=span,
+    )
