@@ -216,7 +216,7 @@ def metrics(scored: list[Scored], threshold: float) -> dict[str, float]:
         refused_right += refuses and not e.answerable
         if e.answerable:
             answerable += 1
-            top3 = np.argsort(-s.probs)[:3] if len(s.probs) else []
+            top3: list[int] = [int(i) for i in np.argsort(-s.probs)[:3]]
             right += (not refuses) and any(bool(e.labels[i]) for i in top3)
     return {
         "answerable_gold_in_top3_quotes": right / answerable if answerable else 0.0,

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer.verify import NO_TEXT, NOT_FOUND, citation_for, find_phrase
-from assistant.ingest.sentences import sentence_spans
 from assistant.retrieval.base import ArticleSource
+from assistant.text.sentences import sentence_spans
 from assistant.types import Citation, Hit, Span, Unverified
 
 UNKNOWN_ID = "no sentence has this id"

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from assistant.ingest.sentences import sentence_spans
+from assistant.text.sentences import sentence_spans
 from assistant.types import Citation, Hit
 
 # Generic words news outlets are named with, and names that stand alone; data, not any

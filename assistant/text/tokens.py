@@ -26,7 +26,9 @@ def _data(name: str) -> list[str]:
 
 
 STOPWORDS: frozenset[str] = frozenset(w for line in _data("stopwords.txt") for w in line.split())
-IRREGULAR: dict[str, str] = dict(tuple(line.split()[:2]) for line in _data("irregular.txt"))
+IRREGULAR: dict[str, str] = {
+    form: base for form, base, *_ in (line.split() for line in _data("irregular.txt"))
+}
 
 
 @lru_cache(maxsize=1)
