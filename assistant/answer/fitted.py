@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from assistant.answer.events import CitationAdded, Done, Event, TextDelta
 from assistant.answer.question import Question, analyse, question_phrase
 from assistant.answer.scorer import Weights, best, packaged_weights, score
 from assistant.answer.sentence_pool import Candidate, Pool, candidates
 from assistant.answer.spans import answer_span, lowercase_words
-from assistant.ingest.layout import date_line
-from assistant.ingest.loaders import kind_of
 from assistant.retrieval.base import ArticleSource
 from assistant.settings import Settings
 from assistant.text.tokens import term_set
@@ -71,7 +70,7 @@ class FittedAnswerer:
     ) -> Answer:
         q = analyse(question)
         if _ARTICLE_DATE_QUESTION.search(q.text):
-            return self._date_answer(question, q, hits, source)
+            return self._date_answer(question, hits, source)
         pool = candidates(hits, source)
         if not pool.items:
             return self._refuse(question, "No passage in the index matches the question.")
@@ -97,27 +96,13 @@ class FittedAnswerer:
             confidence=None if confidence is None else round(confidence, 4),
         )
 
-    def _date_answer(
-        self, question: str, q: Question, hits: Sequence[Hit], source: ArticleSource
-    ) -> Answer:
-        """"When was the article … published?" is answered from the article's own date line."""
-        wanted = set(q.terms)
-        asked = question.casefold()
+    def _date_answer(self, question: str, hits: Sequence[Hit], source: ArticleSource) -> Answer:
+        """"When was the article … published?": the rules answerer quotes the article's own
+        date line (ingest's date_line); only this narrower question is sent to it."""
+        from assistant.answer.extractive import ExtractiveAnswerer
 
-        def fit(h: Hit) -> tuple[bool, int, int]:
-            named = bool(h.chunk.outlet) and h.chunk.outlet.casefold() in asked
-            return (not named, -len(wanted & term_set(h.chunk.title + " " + h.chunk.text)), h.rank)
-
-        for hit in sorted(hits, key=fit)[:1]:
-            text = source.article_text(hit.chunk.article_id) or ""
-            line = date_line(text, kind_of(hit.chunk.article_id))
-            if line is None:
-                return self._refuse(question, "The article found does not carry a date line.")
-            quote = Candidate.from_span(hit, text, line.start, line.end)
-            answer = _compose(question, q, [quote], self.name, self.model)
-            answer.text = f"{_label(hit)} is dated as follows: “{quote.text}” [1]"
-            return answer
-        return self._refuse(question, "No article in the index matches the question.")
+        answer = ExtractiveAnswerer(max_quotes=1).answer(question, hits, source)
+        return replace(answer, backend=self.name, model=self.model)
 
 
 def _reason(q: Question, pool: Pool) -> str:
