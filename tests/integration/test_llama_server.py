@@ -209,7 +209,7 @@ def test_local_backend_in_process_answers_in_json() -> None:
 
     settings = load_settings(
         answer={"backend": "local", "fallback_to_extractive": False},
-        local={"n_ctx": 2048, "max_tokens": 160},
+        local={"n_ctx": 2048, "max_tokens": 400},  # room for the whole JSON object
     )
     hits, source = _evidence(settings)
     chat = LlamaCppChatModel.from_settings(settings.local)
