@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.types import Answer, Citation, Hit
@@ -55,3 +57,12 @@ class Failed:
 
 
 Event = Retrieved | Draft | TextDelta | CitationAdded | Done | Failed
+
+
+def replay(answer: Answer) -> Iterator[Event]:
+    """A finished answer as the stream a caller expects: its words, its citations, Done."""
+    for piece in re.findall(r"\S+\s*", answer.text):
+        yield TextDelta(piece)
+    for citation in answer.citations:
+        yield CitationAdded(citation)
+    yield Done(answer)

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from assistant.answer.candidates import Candidate, Pool, candidates
-from assistant.answer.events import CitationAdded, Done, Event, TextDelta
+from assistant.answer.events import Event, replay
 from assistant.answer.text import (
     SPEECH_CUES,
     SPEECH_VERBS,
@@ -92,12 +92,7 @@ class ExtractiveAnswerer:
         source: ArticleSource,
         history: Sequence[Turn] = (),
     ) -> Iterator[Event]:
-        answer = self.answer(question, hits, source)
-        for piece in re.findall(r"\S+\s*", answer.text):
-            yield TextDelta(piece)
-        for citation in answer.citations:
-            yield CitationAdded(citation)
-        yield Done(answer)
+        yield from replay(self.answer(question, hits, source))
 
     def answer(self, question: str, hits: Sequence[Hit], source: ArticleSource) -> Answer:
         query = analyse(question, {h.chunk.outlet for h in hits if h.chunk.outlet})

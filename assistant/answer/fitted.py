@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from assistant.answer.events import CitationAdded, Done, Event, TextDelta
+from assistant.answer.events import Event, replay
 from assistant.answer.question import Question, analyse, question_phrase
 from assistant.answer.scorer import Weights, best, packaged_weights, score
 from assistant.answer.sentence_pool import Candidate, Pool, candidates
@@ -58,12 +58,7 @@ class FittedAnswerer:
         history: Sequence[Turn] = (),
         as_of: str = "",
     ) -> Iterator[Event]:
-        answer = self.answer(question, hits, source, as_of)
-        for piece in re.findall(r"\S+\s*", answer.text):
-            yield TextDelta(piece)
-        for citation in answer.citations:
-            yield CitationAdded(citation)
-        yield Done(answer)
+        yield from replay(self.answer(question, hits, source, as_of))
 
     def answer(
         self, question: str, hits: Sequence[Hit], source: ArticleSource, as_of: str = ""

@@ -103,7 +103,7 @@ class Site:
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
-                pass
+                return
 
             def do_GET(self) -> None:
                 site.hits[self.path] += 1
