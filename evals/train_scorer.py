@@ -3,10 +3,15 @@
 For each dev week: ingest its corpus into a cached index (once), retrieve the answerer's pool
 for every question of the week's suite, turn each candidate sentence into the scorer's
 features, and label it by whether it holds the gold answer. A class-balanced L2 logistic
-regression is fitted on all dev weeks; the refusal threshold is chosen on leave-one-week-out
-probabilities, for refusal precision ≥ 0.9 at the best refusal recall. Weights, split, data
-hash, threshold and the out-of-fold dev metrics go to assistant/answer/scorer_weights.json.
-Nothing from evals/seeds.yaml or the report weeks is read.
+regression is fitted on all dev weeks for sentences; a second one, the answerability gate,
+learns from the suite's questions and from held-out refusals (each answerable question asked
+again of what retrieval finds without its gold articles: same topic, answer absent). The
+refusal threshold is chosen on leave-one-week-out probabilities of the suite's questions, for
+refusal precision ≥ 0.9 at the best refusal recall. The answerer itself is then run on each
+dev week with scorers fitted on the other weeks (the eval report's numbers, out of fold).
+Weights, split, data hash, threshold and the out-of-fold dev metrics go to
+assistant/answer/scorer_weights.json. Nothing from evals/seeds.yaml, evals/ood or the report
+weeks is read.
 
     python -m evals.train_scorer [--suites DIR] [--cache DIR] [--out FILE]
 """
@@ -27,7 +32,7 @@ import yaml
 
 from assistant.answer.fitted import FittedAnswerer
 from assistant.answer.question import analyse
-from assistant.answer.scorer import FEATURES, GATE_FEATURES, feature_rows, gate_row
+from assistant.answer.scorer import FEATURES, GATE_FEATURES, Linear, Weights, feature_rows, gate_row
 from assistant.answer.sentence_pool import candidates
 from assistant.types import Filters
 from evals.matching import matches_groups
@@ -36,6 +41,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_WEEKS = ("20220715", "20220916", "20221111", "20230106")
 TARGET_PRECISION = 0.9
 MIN_RECALL = 0.25
+# Hard refusals for the gate: each answerable dev question is asked again of the passages
+# retrieval finds once its gold articles (and any passage holding the gold) are gone — the
+# topic is still in the archive, the answer is not. 0 turns them off.
+HELD_OUT_K = 40
 L2 = 1.0
 
 
@@ -46,6 +55,11 @@ class Example:
     answerable: bool
     rows: np.ndarray
     labels: np.ndarray  # per candidate: holds the gold answer
+    held_out: bool = False  # an answerable question asked of its pool without the gold
+    case: dict[str, Any] | None = None
+    hits: Any = None  # the pool's passages, for the end-to-end check
+    source: Any = None
+    as_of: str = ""
 
 
 def _cases(suite: Path) -> list[dict[str, Any]]:
@@ -65,14 +79,14 @@ def _index(week: str, corpus: Path, cache: Path) -> Any:
     return ensure_index(load_settings(data_dir=cache / week, seeds_dir=corpus))
 
 
-def collect(week: str, suites: Path, cache: Path) -> list[Example]:
+def collect(week: str, suites: Path, cache: Path, held_out_k: int = HELD_OUT_K) -> list[Example]:
     """The week's examples. What retrieval found is cached per suite (it is the slow part);
     features are computed afresh, so a change to them needs no new retrieval."""
     suite = suites / f"realtimeqa-{week}.yaml"
     cases = _cases(suite)
     now = _week_date(cases)
     key = hashlib.sha256(suite.read_bytes()).hexdigest()[:12]
-    saved = cache / f"{week}-hits-{key}-{FittedAnswerer.pool_k}.pkl"
+    saved = cache / f"{week}-hits-{key}-{FittedAnswerer.pool_k}-{HELD_OUT_K}.pkl"
     index = _index(week, suites / "corpus" / week, cache)
     if saved.exists():
         found = pickle.loads(saved.read_bytes())
@@ -81,24 +95,52 @@ def collect(week: str, suites: Path, cache: Path) -> list[Example]:
         for case in cases:
             as_of = _as_of(case, now)
             question = str(case["question"])
-            found[str(case["id"])] = index.retriever.retrieve(
-                question, FittedAnswerer.pool_k, Filters(as_of=as_of)
+            filters = Filters(as_of=as_of)
+            found[str(case["id"])] = (
+                index.retriever.retrieve(question, FittedAnswerer.pool_k, filters),
+                index.retriever.retrieve(question, HELD_OUT_K, filters),
             )
         saved.write_bytes(pickle.dumps(found))
     out: list[Example] = []
     for case in cases:
         answerable = bool(case.get("answerable", True))
-        pool = candidates(found[str(case["id"])], index.source)
-        rows = feature_rows(analyse(str(case["question"])), pool, _as_of(case, now))
-        groups = case.get("answer_any") or []
-        # A sentence answers when it holds the gold and shares a word with the question
-        # nearby: "euro" in a list of currencies does not say the dollar is at par with it.
-        near = rows[:, FEATURES.index("coverage_window")] > 0 if len(rows) else np.zeros(0)
-        labels = np.array(
-            [answerable and matches_groups(c.text, groups) for c in pool.items], dtype=bool
-        ) & near.astype(bool)
-        out.append(Example(week, str(case["id"]), answerable, rows, labels))
+        hits, wider = found[str(case["id"])]
+        out.append(_example(week, case, hits, index.source, now))
+        if answerable and held_out_k:
+            rest = without_gold(wider, case)[: FittedAnswerer.pool_k]
+            held = _example(week, case, rest, index.source, now)
+            held.answerable, held.held_out = False, True
+            held.labels[:] = False
+            out.append(held)
     return out
+
+
+def without_gold(hits: Any, case: dict[str, Any]) -> list[Any]:
+    """``hits`` minus the case's gold articles and any passage that holds its gold text."""
+    gold = set(case.get("sources") or [])
+    groups = case.get("answer_any") or []
+    return [
+        h for h in hits
+        if h.chunk.article_id not in gold and not matches_groups(h.chunk.text, groups)
+    ]
+
+
+def _example(week: str, case: dict[str, Any], hits: Any, source: Any, now: str) -> Example:
+    """One question's candidates, their feature rows and their labels."""
+    answerable = bool(case.get("answerable", True))
+    pool = candidates(hits, source)
+    rows = feature_rows(analyse(str(case["question"])), pool, _as_of(case, now))
+    groups = case.get("answer_any") or []
+    # A sentence answers when it holds the gold and shares a word with the question
+    # nearby: "euro" in a list of currencies does not say the dollar is at par with it.
+    near = rows[:, FEATURES.index("coverage_window")] > 0 if len(rows) else np.zeros(0)
+    labels = np.array(
+        [answerable and matches_groups(c.text, groups) for c in pool.items], dtype=bool
+    ) & near.astype(bool)
+    example = Example(week, str(case["id"]), answerable, rows, labels)
+    example.case, example.hits, example.source = case, hits, source
+    example.as_of = _as_of(case, now)
+    return example
 
 
 def _as_of(case: dict[str, Any], now: str) -> str:
@@ -173,7 +215,8 @@ class Fitted:
 
 def fit_both(examples: list[Example]) -> Fitted:
     """The sentence model, then the gate on each question's best candidates under it."""
-    sentence = fit(*_stack(examples), _per_question(examples))
+    asked = [e for e in examples if not e.held_out]
+    sentence = fit(*_stack(asked), _per_question(asked))
     rows = np.vstack([gate_row(e.rows, _probs(e.rows, sentence)) for e in examples])
     labels = np.array([e.answerable for e in examples])
     return Fitted(sentence, fit(rows, labels))
@@ -207,7 +250,7 @@ def out_of_fold(examples: list[Example]) -> list[Scored]:
 
 
 def metrics(scored: list[Scored], threshold: float) -> dict[str, float]:
-    right = refused_right = refused = should_refuse = answerable = 0
+    right = first = refused_right = refused = should_refuse = answerable = 0
     for s in scored:
         e = s.example
         refuses = s.answerable < threshold
@@ -218,8 +261,10 @@ def metrics(scored: list[Scored], threshold: float) -> dict[str, float]:
             answerable += 1
             top3: list[int] = [int(i) for i in np.argsort(-s.probs)[:3]]
             right += (not refuses) and any(bool(e.labels[i]) for i in top3)
+            first += (not refuses) and bool(top3) and bool(e.labels[top3[0]])
     return {
         "answerable_gold_in_top3_quotes": right / answerable if answerable else 0.0,
+        "answerable_gold_in_best_quote": first / answerable if answerable else 0.0,
         "refusal_precision": refused_right / refused if refused else 1.0,
         "refusal_recall": refused_right / should_refuse if should_refuse else 1.0,
         "questions": float(len(scored)),
@@ -247,6 +292,46 @@ def choose_threshold(scored: list[Scored]) -> tuple[float, str]:
     )
 
 
+def _weights(fitted: Fitted, threshold: float) -> Weights:
+    def linear(model: Model) -> Linear:
+        mean, std, coef, intercept = model
+        return Linear(list(mean), list(std), list(coef), intercept)
+
+    return Weights(linear(fitted.sentence), linear(fitted.gate), threshold, {})
+
+
+def end_to_end(examples: list[Example], threshold: float) -> dict[str, float]:
+    """The answerer itself on each dev week's suite questions, with scorers fitted on the
+    other weeks: what the eval report would say (answer holds the gold, refusals, gold
+    article among the evidence)."""
+    right = answerable = refused_right = refused = should = top_k = 0
+    for week in sorted({e.week for e in examples}):
+        weights = _weights(fit_both([e for e in examples if e.week != week]), threshold)
+        answerer = FittedAnswerer(weights=weights)
+        for e in examples:
+            if e.week != week or e.held_out or e.case is None:
+                continue
+            answer = answerer.answer(str(e.case["question"]), e.hits, e.source, e.as_of)
+            refused += answer.refused
+            if not e.answerable:
+                should += 1
+                refused_right += answer.refused
+                continue
+            answerable += 1
+            text = "\n".join([answer.text, *(c.quote for c in answer.citations)])
+            groups = e.case.get("answer_any") or []
+            right += (not answer.refused) and matches_groups(text, groups)
+            evidence = answer.evidence or list(e.hits)[: answerer.k]
+            gold = set(e.case.get("sources") or [])
+            top_k += any(h.chunk.article_id in gold for h in evidence[: answerer.k])
+    return {
+        "answerable_accuracy": right / answerable if answerable else 0.0,
+        "refusal_precision": refused_right / refused if refused else 1.0,
+        "refusal_recall": refused_right / should if should else 1.0,
+        "gold_article_in_evidence": top_k / answerable if answerable else 0.0,
+    }
+
+
 def data_hash(suites: Path, weeks: tuple[str, ...]) -> str:
     digest = hashlib.sha256()
     for week in weeks:
@@ -262,6 +347,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=ROOT / "bench" / "out" / "train")
     parser.add_argument("--out", type=Path, default=ROOT / "assistant/answer/scorer_weights.json")
     parser.add_argument("--weeks", default=",".join(DEV_WEEKS), help="dev weeks to fit on")
+    parser.add_argument(
+        "--held-out-k", type=int, default=HELD_OUT_K,
+        help="passages to draw the gate's held-out refusals from (0: none)",
+    )
     args = parser.parse_args(argv)
     weeks = tuple(w for w in args.weeks.split(",") if w)
     if set(weeks) - set(DEV_WEEKS):
@@ -269,10 +358,15 @@ def main(argv: list[str] | None = None) -> int:
     examples: list[Example] = []
     for week in weeks:
         print(f"week {week}: retrieving and scoring…", file=sys.stderr)
-        examples += collect(week, args.suites, args.cache)
+        examples += collect(week, args.suites, args.cache, args.held_out_k)
     scored = out_of_fold(examples) if len(weeks) > 1 else apply(fit_both(examples), examples)
-    threshold, rule = choose_threshold(scored)
-    dev = metrics(scored, threshold)
+    # The threshold is chosen on the suites' own questions (their real mix of refusals); the
+    # held-out refusals teach the gate, and how many of them it refuses is reported.
+    suite_scored = [s for s in scored if not s.example.held_out]
+    threshold, rule = choose_threshold(suite_scored)
+    dev = metrics(suite_scored, threshold)
+    held = [s for s in scored if s.example.held_out]
+    e2e = end_to_end(examples, threshold) if len(weeks) > 1 else {}
     fitted = fit_both(examples)
     rows, labels = _stack(examples)
 
@@ -302,7 +396,13 @@ def main(argv: list[str] | None = None) -> int:
             "candidates": len(rows),
             "positives": int(labels.sum()),
             "threshold_rule": rule + ", on leave-one-week-out probabilities",
+            "held_out_refusals": "each answerable dev question also asked without its gold "
+            f"articles (top {args.held_out_k} minus those, first {FittedAnswerer.pool_k}) "
+            "as a refusal for the gate" if args.held_out_k else "none",
             "dev_metrics_out_of_fold": {k: round(v, 4) for k, v in dev.items()},
+            "dev_answerer_out_of_fold": {k: round(v, 4) for k, v in e2e.items()},
+            "dev_held_out_refusal_recall": round(metrics(held, threshold)["refusal_recall"], 4)
+            if held else None,
         },
     }
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

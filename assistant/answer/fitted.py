@@ -23,6 +23,7 @@ from assistant.settings import Settings
 from assistant.text.tokens import term_set
 from assistant.types import Answer, Citation, Hit, Span, Turn
 
+ADJACENT = 0.8  # a neighbour of the best sentence rated this close joins its quote
 SECOND_QUOTE = 0.75  # another quote must reach this share of the best one's probability
 _ARTICLE_DATE_QUESTION = re.compile(
     r"\b(?:when|what date|which date|what day)\b.*\b(?:article|story|report|piece|readout|"
@@ -75,6 +76,7 @@ class FittedAnswerer:
         if answerable < self.weights.threshold:
             return self._refuse(question, _reason(q, pool), answerable)
         chosen = _select(top, pool, self.max_quotes)
+        chosen[0] = _widened(chosen[0], pool)
         answer = _compose(question, q, chosen, self.name, self.model, pool)
         answer.confidence = round(answerable, 4)
         answer.evidence = _reranked(hits, pool, self.k)
@@ -122,6 +124,23 @@ def _select(top: Candidate, pool: Pool, limit: int) -> list[Candidate]:
             continue
         chosen.append(c)
     return chosen
+
+
+def _widened(c: Candidate, pool: Pool) -> Candidate:
+    """The best sentence with the sentence before and after it in one quote when the scorer
+    rates that neighbour nearly as high (ADJACENT of the best's probability): a setup
+    sentence that echoes the question and the specific that follows it are quoted together."""
+    neighbours = {(o.article_id, o.index): o for o in pool.items}
+    start, end = c.start, c.end
+    for offset in (-1, 1):
+        o = neighbours.get((c.article_id, c.index + offset))
+        if o is not None and o.score >= ADJACENT * c.score:
+            start, end = min(start, o.start), max(end, o.end)
+    if (start, end) == (c.start, c.end):
+        return c
+    merged = Candidate.from_span(c.hit, pool.texts[c.article_id], start, end, c.index)
+    merged.score = c.score
+    return merged
 
 
 def _similar(a: Candidate, b: Candidate) -> bool:

@@ -136,3 +136,22 @@ def test_weights_record_their_split_and_metrics() -> None:
     assert "dev weeks" in meta["fitted_on"]
     assert meta["data_hash"]
     assert meta["dev_metrics_out_of_fold"]["refusal_precision"] >= 0.0
+
+
+def test_a_neighbour_rated_nearly_as_high_joins_the_best_quote(index: MemoryIndex) -> None:
+    from assistant.answer.fitted import ADJACENT, _widened
+
+    pool = candidates(index.retrieve("Heisman Trophy winner", 3), index)
+    best = pool.items[0]
+    after = next(
+        c for c in pool.items if c.article_id == best.article_id and c.index == best.index + 1
+    )
+    for c in pool.items:
+        c.score = 0.1
+    best.score = 0.9
+    assert _widened(best, pool) is best  # nothing near it is rated close
+    after.score = ADJACENT * best.score
+    merged = _widened(best, pool)
+    assert (merged.start, merged.end) == (best.start, after.end)
+    assert merged.text == _text(best.article_id)[merged.start : merged.end]
+    assert best.text in merged.text and after.text in merged.text
