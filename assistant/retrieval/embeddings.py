@@ -105,6 +105,7 @@ class MiniLMOnnxEmbedder:
     """
 
     fp32_name = "minilm:all-MiniLM-L6-v2"
+    int8_name = "minilm:all-MiniLM-L6-v2-int8v2"  # v2: quantized from the fused graph
     dim = 384
 
     def __init__(
@@ -116,16 +117,18 @@ class MiniLMOnnxEmbedder:
         sort_by_length: bool = True,
         spin: bool = True,
         quantized: bool | None = None,
+        fused: bool = True,
     ) -> None:
         self._models_dir = settings.models_dir
         self.quantized = settings.embedding.quantized if quantized is None else quantized
         # Another graph gives other vectors: the index records the name, so a switch needs
         # `ingest --rebuild` (exit 6 otherwise), never a silent mix.
-        self.name = self.fp32_name + ("-int8" if self.quantized else "")
+        self.name = self.int8_name if self.quantized else self.fp32_name
         self.batch_size = batch_size or settings.embedding.batch_size
         self.threads = threads or os.cpu_count() or 1
         self.sort_by_length = sort_by_length
         self.spin = spin  # threads busy-wait between ops: faster alone, wasteful on a busy CPU
+        self.fused = fused  # False: the unfused fp32 graph (same vectors, slower), for benches
         self._session: Any = None
         self._tokenizer: Any = None
 
@@ -200,13 +203,17 @@ class MiniLMOnnxEmbedder:
         if self._session is None:
             from assistant.retrieval.onnx_minilm import ensure_onnx, ensure_quantized, remove
 
-            ensure = ensure_quantized if self.quantized else ensure_onnx
-            path = ensure(self._models_dir)
+            def ensure() -> Path:
+                if self.quantized:
+                    return ensure_quantized(self._models_dir)
+                return ensure_onnx(self._models_dir, fused=self.fused)
+
+            path = ensure()
             try:
                 self._session = self._open(path)
             except Exception:  # damaged cache files: rebuild them once
                 remove(path)
-                self._session = self._open(ensure(self._models_dir))
+                self._session = self._open(ensure())
         return self._session
 
     def _open(self, path: Path) -> Any:

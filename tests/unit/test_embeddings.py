@@ -73,7 +73,9 @@ def test_conversion_is_cached_atomic_and_named_by_weights(tmp_path: Path) -> Non
     assert not MiniLMOnnxEmbedder.needs_conversion(settings)
     [onnx_file] = (tmp_path / "models").glob("*.onnx")
     assert onnx_file.name.startswith("all-MiniLM-L6-v2-")
-    assert f"-g{onnx_minilm.GRAPH_VERSION}.onnx" in onnx_file.name
+    assert onnx_file.name.endswith(
+        f"-g{onnx_minilm.GRAPH_VERSION}-fused{onnx_minilm.FUSION_VERSION}.onnx"
+    )
     assert onnx_minilm.data_path(onnx_file).stat().st_size > 80_000_000  # the weights
     assert not list((tmp_path / "models").glob(".*.tmp"))
 
