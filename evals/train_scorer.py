@@ -45,6 +45,8 @@ MIN_RECALL = 0.25
 # retrieval finds once its gold articles (and any passage holding the gold) are gone — the
 # topic is still in the archive, the answer is not. 0 turns them off.
 HELD_OUT_K = 40
+# Hand-written direct questions on the dev weeks' articles (not quiz questions), fitted on too.
+DIRECT_SUITE = "direct-dev.yaml"
 L2 = 1.0
 
 
@@ -66,6 +68,14 @@ def _cases(suite: Path) -> list[dict[str, Any]]:
     return list(yaml.safe_load(suite.read_text(encoding="utf-8")) or [])
 
 
+def direct_cases(suites: Path, week: str) -> list[dict[str, Any]]:
+    """The hand-written direct questions (``direct-dev.yaml``) about ``week``'s articles."""
+    path = suites / DIRECT_SUITE
+    if not path.is_file():
+        return []
+    return [c for c in _cases(path) if str(c["id"]).startswith(f"direct-{week}-")]
+
+
 def _week_date(cases: list[dict[str, Any]]) -> str:
     dates = sorted(str(c["as_of"]) for c in cases if c.get("answerable", True) and c.get("as_of"))
     return dates[-1] if dates else ""
@@ -85,7 +95,8 @@ def collect(week: str, suites: Path, cache: Path, held_out_k: int = HELD_OUT_K) 
     suite = suites / f"realtimeqa-{week}.yaml"
     cases = _cases(suite)
     now = _week_date(cases)
-    key = hashlib.sha256(suite.read_bytes()).hexdigest()[:12]
+    cases += direct_cases(suites, week)
+    key = hashlib.sha256(yaml.safe_dump(cases).encode()).hexdigest()[:12]
     saved = cache / f"{week}-hits-{key}-{FittedAnswerer.pool_k}-{HELD_OUT_K}.pkl"
     index = _index(week, suites / "corpus" / week, cache)
     if saved.exists():
@@ -300,11 +311,11 @@ def _weights(fitted: Fitted, threshold: float) -> Weights:
     return Weights(linear(fitted.sentence), linear(fitted.gate), threshold, {})
 
 
-def end_to_end(examples: list[Example], threshold: float) -> dict[str, float]:
+def end_to_end(examples: list[Example], threshold: float) -> dict[str, dict[str, float]]:
     """The answerer itself on each dev week's suite questions, with scorers fitted on the
     other weeks: what the eval report would say (answer holds the gold, refusals, gold
-    article among the evidence)."""
-    right = answerable = refused_right = refused = should = top_k = 0
+    article among the evidence), for all questions and for quiz and direct ones apart."""
+    outcomes: list[tuple[str, bool, bool, bool, bool]] = []  # kind, answerable, refused, ...
     for week in sorted({e.week for e in examples}):
         weights = _weights(fit_both([e for e in examples if e.week != week]), threshold)
         answerer = FittedAnswerer(weights=weights)
@@ -312,30 +323,42 @@ def end_to_end(examples: list[Example], threshold: float) -> dict[str, float]:
             if e.week != week or e.held_out or e.case is None:
                 continue
             answer = answerer.answer(str(e.case["question"]), e.hits, e.source, e.as_of)
-            refused += answer.refused
-            if not e.answerable:
-                should += 1
-                refused_right += answer.refused
-                continue
-            answerable += 1
             text = "\n".join([answer.text, *(c.quote for c in answer.citations)])
-            groups = e.case.get("answer_any") or []
-            right += (not answer.refused) and matches_groups(text, groups)
+            right = matches_groups(text, e.case.get("answer_any") or [])
             evidence = answer.evidence or list(e.hits)[: answerer.k]
             gold = set(e.case.get("sources") or [])
-            top_k += any(h.chunk.article_id in gold for h in evidence[: answerer.k])
-    return {
-        "answerable_accuracy": right / answerable if answerable else 0.0,
-        "refusal_precision": refused_right / refused if refused else 1.0,
-        "refusal_recall": refused_right / should if should else 1.0,
-        "gold_article_in_evidence": top_k / answerable if answerable else 0.0,
-    }
+            found = any(h.chunk.article_id in gold for h in evidence[: answerer.k])
+            kind = "direct" if e.case_id.startswith("direct-") else "quiz"
+            outcomes.append((kind, e.answerable, answer.refused, right, found))
+    out = {}
+    for kind in ("all", "quiz", "direct"):
+        rows = [o for o in outcomes if kind in ("all", o[0])]
+        answerable = [o for o in rows if o[1]]
+        refused = [o for o in rows if o[2]]
+        should = [o for o in rows if not o[1]]
+        if not rows:
+            continue
+        out[kind] = {
+            "questions": float(len(rows)),
+            "answerable_accuracy": _ratio(sum(not o[2] and o[3] for o in answerable), answerable),
+            "refusal_precision": _ratio(sum(not o[1] for o in refused), refused, 1.0),
+            "refusal_recall": _ratio(sum(o[2] for o in should), should, 1.0),
+            "gold_article_in_evidence": _ratio(sum(o[4] for o in answerable), answerable),
+        }
+    return out
+
+
+def _ratio(n: int, of: list[Any], empty: float = 0.0) -> float:
+    return n / len(of) if of else empty
 
 
 def data_hash(suites: Path, weeks: tuple[str, ...]) -> str:
     digest = hashlib.sha256()
     for week in weeks:
         digest.update((suites / f"realtimeqa-{week}.yaml").read_bytes())
+        direct = direct_cases(suites, week)
+        if direct:
+            digest.update(yaml.safe_dump(direct).encode())
         for path in sorted((suites / "corpus" / week).iterdir()):
             digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
@@ -400,7 +423,9 @@ def main(argv: list[str] | None = None) -> int:
             f"articles (top {args.held_out_k} minus those, first {FittedAnswerer.pool_k}) "
             "as a refusal for the gate" if args.held_out_k else "none",
             "dev_metrics_out_of_fold": {k: round(v, 4) for k, v in dev.items()},
-            "dev_answerer_out_of_fold": {k: round(v, 4) for k, v in e2e.items()},
+            "dev_answerer_out_of_fold": {
+                kind: {k: round(v, 4) for k, v in m.items()} for kind, m in e2e.items()
+            },
             "dev_held_out_refusal_recall": round(metrics(held, threshold)["refusal_recall"], 4)
             if held else None,
         },
