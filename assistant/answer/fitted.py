@@ -112,7 +112,9 @@ def _reason(q: Question, pool: Pool) -> str:
 
 
 def _select(top: Candidate, pool: Pool, limit: int) -> list[Candidate]:
-    """The best quote, then strong ones from other articles that are not near-duplicates."""
+    """The best quote, then other strong ones that are not near-duplicates: from other
+    articles, or from the same article when not next to a quote already chosen (a
+    neighbour that strong is already inside the best quote, see ``_widened``)."""
     chosen = [top]
     floor = SECOND_QUOTE * top.score
     for c in sorted(pool.items, key=lambda x: (-x.score, x.hit.rank, x.start)):
@@ -120,7 +122,7 @@ def _select(top: Candidate, pool: Pool, limit: int) -> list[Candidate]:
             break
         if c.score < floor or any(_similar(c, o) for o in chosen):
             continue
-        if any(o.article_id == c.article_id for o in chosen):
+        if any(o.article_id == c.article_id and abs(o.index - c.index) <= 1 for o in chosen):
             continue
         chosen.append(c)
     return chosen
