@@ -294,16 +294,7 @@ def error_from(event: Failed) -> AssistantError:
     """The AssistantError subclass a Failed event stands for (same kind, same exit code)."""
     from assistant import errors
 
-    for cls in (
-        errors.NotFoundError,
-        errors.InputError,
-        errors.IndexMissingError,
-        errors.EndpointError,
-        errors.StoreBusyError,
-        errors.ModelMismatchError,
-        errors.ConfigError,
-        errors.StoreUnreachableError,
-    ):
-        if cls.kind == event.kind:
+    for cls in vars(errors).values():
+        if isinstance(cls, type) and issubclass(cls, AssistantError) and cls.kind == event.kind:
             return cls(event.message)
     return AssistantError(event.message)

@@ -44,6 +44,8 @@ STATUS = {
     "model-mismatch": 503,
     "endpoint": 502,
     "store-unreachable": 503,
+    "store-conflict": 409,
+    "index-damaged": 503,
     "config": 500,
 }
 

@@ -50,3 +50,26 @@ def test_a_bug_inside_a_stream_ends_it_with_a_failed_event() -> None:
     assert events[0] == "retrieved" and events[-1] == "failed"
     failed = json.loads(body.strip().splitlines()[-1][5:])
     assert failed["error"]["kind"] == "internal" and "boom" not in body
+
+
+def test_every_library_error_kind_has_its_own_status() -> None:
+    import assistant.errors as errors
+    from assistant.serve.http_api import STATUS
+
+    kinds = {
+        cls.kind
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.AssistantError)
+        and cls is not errors.AssistantError
+    }
+    assert kinds - set(STATUS) == set()
+
+
+def test_an_index_another_data_dir_owns_is_a_409() -> None:
+    from assistant.errors import StoreConflictError
+
+    response = client(
+        ScriptedAnswerer(["x"], error=StoreConflictError("the collection belongs to /other"))
+    ).post("/v1/ask", json={"question": "Where?"})
+    assert response.status_code == 409
+    assert response.json()["error"]["kind"] == "store-conflict"
