@@ -1,4 +1,5 @@
-"""The floor gate: the seeds suite, the default backend, the real pipeline.
+"""The floor gate: the seeds suite, the default backend (and the fitted one, with floors of
+its own), the real pipeline.
 
 Floors live in evals/floors.yaml and only go up. On failure the message lists the failing
 cases; `assistant eval evals/seeds.yaml --markdown report.md` shows each one in full.
@@ -18,11 +19,14 @@ SUITE = Path(__file__).resolve().parent.parent / "evals" / "seeds.yaml"
 
 
 @pytest.mark.slow
-def test_seeds_suite_meets_its_floors(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("backend", ["", "fitted"], ids=["default", "fitted"])
+def test_seeds_suite_meets_its_floors(monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
     from assistant.answer.service import Assistant
     from assistant.settings import load_settings
 
     monkeypatch.delenv("ASSISTANT_ANSWER__BACKEND", raising=False)
+    if backend:
+        monkeypatch.setenv("ASSISTANT_ANSWER__BACKEND", backend)
     assistant = Assistant.from_settings(load_settings())  # ingests seeds/ into the temp data dir
     report = run_suites([SUITE], assistant)
     summary = report.summary
@@ -39,7 +43,7 @@ def test_seeds_suite_meets_its_floors(monkeypatch: pytest.MonkeyPatch) -> None:
         for c in turn.citations
         if not c["valid"]
     ]
-    problems = below_floors(summary, load_floors("seeds"))
+    problems = below_floors(summary, load_floors(f"seeds-{backend}" if backend else "seeds"))
     numbers = ", ".join(
         f"{k}={fmt(summary[k])}"
         for k in ("correctness", "refusal_recall", "refusal_precision", "citation_validity", "mrr")
