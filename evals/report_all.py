@@ -120,7 +120,10 @@ def markdown(
         " report weeks are run for these numbers and their failures are never inspected."
         " The ood suite is a check set, never tuned on.",
         "",
-        f"Backends: `extractive` (the default answerer), `top-passage` (quotes the first"
+        "Backends: `extractive` (the default answerer, rules), `fitted` (the answer scorer"
+        " fitted by `make train` on the dev weeks' quiz questions and"
+        " `evals/realtimeqa/direct-dev.yaml`: its dev-week rows are in-sample),"
+        f" `top-passage` (quotes the first"
         f" retrieved passage whole; the baseline), `{OLD_RULES}` (the rule-based extractive"
         " answerer before issue 9, saved runs in `evals/results/rules-*.json`, only for the"
         " suites it was run on). recall@k = share of answerable questions with a gold article"
