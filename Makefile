@@ -57,9 +57,10 @@ train: setup realtimeqa        ## fit the answer scorer on the RealTime QA dev w
 bench: setup-dev               ## run every benchmark; writes bench/RESULTS.md
 	$(BIN)/python bench/run_all.py
 
-bench-ingest: setup-dev        ## ingest stages, fp32 vs int8 and overlap (one RealTime QA week); RESULTS.md section
-	$(BIN)/python bench/ingest_speed.py
-	$(BIN)/python bench/quantized_recall.py --out bench/quantized_recall.json --suite evals/seeds.yaml=seeds --suite evals/realtimeqa/realtimeqa-20220715.yaml=evals/realtimeqa/corpus/20220715
+DEV_WEEKS := 20220715 20220916 20221111 20230106
+bench-ingest: setup-dev        ## ingest stages, before/fp32/int8 end to end (two RealTime QA weeks), int8 recall on the dev weeks; RESULTS.md section
+	$(BIN)/python bench/quantized_recall.py --out bench/quantized_recall.json --suite evals/seeds.yaml=seeds $(foreach w,$(DEV_WEEKS),--suite evals/realtimeqa/realtimeqa-$(w).yaml=evals/realtimeqa/corpus/$(w))
+	$(BIN)/python bench/ingest_speed.py --week 20220715 --week 20220916
 
 snapshots: setup-dev           ## accept changed TUI snapshots after reviewing them
 	$(BIN)/pytest -q tests/tui -m "not integration" --snapshot-update

@@ -3,6 +3,7 @@ returns results of the expected shape. Nothing here asserts on times."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -62,3 +63,71 @@ def test_percentiles() -> None:
     assert percentile([3.0, 1.0, 2.0], 50) == 2.0
     assert percentile([1.0, 2.0], 95) == pytest.approx(1.95)
     assert set(summary_ms([0.1, 0.2])) == {"n", "p50_ms", "p95_ms", "mean_ms"}
+
+
+def test_int8_verdict_follows_the_one_point_rule(tmp_path: Path) -> None:
+    from bench.ingest_speed import RULE_SUITES, recall_lines
+
+    def rows(drops: dict[str, float]) -> Path:
+        out = []
+        for suite, drop in drops.items():
+            for quantized, recall in ((False, 0.5), (True, 0.5 - drop / 100)):
+                out.append(
+                    {
+                        "suite": f"evals/{suite}",
+                        "quantized": quantized,
+                        "recall_at_6": recall,
+                        "answer_correctness": 0.3,
+                    }
+                )
+        path = tmp_path / "recall.json"
+        path.write_text(json.dumps(out), encoding="utf-8")
+        return path
+
+    every = dict.fromkeys(RULE_SUITES, 0.5)
+    assert "at most 1 point" in "\n".join(recall_lines(rows(every)))
+    one_bad = {**every, "realtimeqa-20220916.yaml": 1.5}
+    assert "stays opt-in: recall@6 drops by more than 1 point on realtimeqa-20220916.yaml" in (
+        "\n".join(recall_lines(rows(one_bad)))
+    )
+    del every["realtimeqa-20230106.yaml"]
+    assert "Not decided: recall@6 not measured on realtimeqa-20230106.yaml" in (
+        "\n".join(recall_lines(rows(every)))
+    )
+
+
+def test_ingest_speed_section_reports_ratios_and_the_ceiling_share() -> None:
+    from bench.ingest_speed import section
+
+    stages = {
+        "prepare_s": 1.0,
+        "chroma_write_s": 1.0,
+        "bm25_s": 1.0,
+        "chunks": 100,
+        "tokens": 10_000,
+        "gemm_gflops": 80.0,
+        "mflop_per_token": 20.0,
+        "ceiling_tokens_per_s": 4000.0,
+        "embed_before_s": 10.0,
+        "embed_fp32_s": 5.0,
+        "embed_int8_s": 2.5,
+    }
+    e2e = {
+        label: {"seconds": s, "chunks": 100, "chunks_per_s": 100 / s}
+        for label, s in (("before", 20.0), ("fp32", 10.0), ("int8", 5.0))
+    }
+    text = section(
+        {
+            "weeks": ["20220715", "20220916"],
+            "articles": 80,
+            "date": "d",
+            "cores": 2,
+            "load_avg_at_start": [1.0, 1.0, 1.0],
+            "load_avg_at_end": [1.0, 1.0, 1.0],
+            "stages": stages,
+            "end_to_end": e2e,
+        }
+    )
+    assert "= 4,000 tokens/s for fp32" in text
+    assert "| 2,000 (50%) | 10.0 | 10.0 | 2.00x | 2.00x |" in text  # fused fp32
+    assert "| 4,000 (100%) | 5.0 | 20.0 | 4.00x | 4.00x |" in text  # int8
