@@ -83,3 +83,22 @@ def test_query_path_imports_neither_bm25s_nor_scipy(index_dir: Path) -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_indexing_a_chunk_leaves_the_tokenizer_cache_alone() -> None:
+    from assistant.retrieval.bm25 import document_terms
+    from assistant.text import tokens
+
+    chunk = Chunk(
+        id="c-cache",
+        article_id="a-cache",
+        index=0,
+        text="Ministers rose to speak on tariffs.",
+        start=0,
+        end=35,
+        title="Tariff talks resumed",
+    )
+    before = tokens._terms.cache_info().currsize
+    got = document_terms(chunk)
+    assert tokens._terms.cache_info().currsize == before  # not kept: each chunk comes once
+    assert got == tokens.terms(f"{chunk.title}\n{chunk.text}")
