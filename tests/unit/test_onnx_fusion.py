@@ -85,3 +85,14 @@ def test_int8_graph_is_quantized_from_the_fused_graph() -> None:
     assert ops["MatMul"] == 0 and ops["Attention"] == 0
     vector = int8.embed_query("The orchestra will tour six cities next spring.")
     assert np.isclose(np.linalg.norm(vector), 1.0, atol=1e-5)
+
+
+def test_batch_size_defaults_per_provider() -> None:
+    from assistant.retrieval.embeddings import make_embedder
+
+    assert MiniLMOnnxEmbedder(load_settings()).batch_size == MiniLMOnnxEmbedder.default_batch == 8
+    assert MiniLMOnnxEmbedder(load_settings(embedding={"batch_size": 32})).batch_size == 32
+    remote = make_embedder(
+        load_settings(embedding={"provider": "openai", "model": "m", "base_url": "http://x/v1"})
+    )
+    assert remote.batch_size == 64  # type: ignore[attr-defined]
