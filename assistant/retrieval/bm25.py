@@ -47,10 +47,7 @@ def document_terms(chunk: Chunk) -> list[str]:
     a chunk is indexed once, and caching 100k chunk texts cost ~120 MB of the rebuild's peak.
     """
     text = f"{chunk.title}\n{chunk.text}" if chunk.title else chunk.text
-    return list(_uncached_terms(text))
-
-
-_uncached_terms = getattr(tokens._terms, "__wrapped__", tokens._terms)
+    return tokens.terms(text, cache=False)
 
 
 @dataclass(frozen=True, slots=True)

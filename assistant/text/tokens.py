@@ -62,15 +62,18 @@ def stem(word: str) -> str:
     return str(_stemmer().stemWord(base))
 
 
-@lru_cache(maxsize=131072)
-def _terms(text: str) -> tuple[str, ...]:
+def _stemmed(text: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in words(text) if w not in STOPWORDS)
 
 
-def terms(text: str) -> list[str]:
+_terms = lru_cache(maxsize=131072)(_stemmed)
+
+
+def terms(text: str, *, cache: bool = True) -> list[str]:
     """Stemmed content words of ``text`` in order (function words dropped). Cached: the
-    same sentences come back query after query."""
-    return list(_terms(text))
+    same sentences come back query after query; ``cache=False`` for text seen once (a chunk
+    being indexed), which would only crowd the cache."""
+    return list(_terms(text) if cache else _stemmed(text))
 
 
 def term_set(text: str) -> set[str]:
