@@ -3,7 +3,9 @@
 ``evals/realtimeqa/direct-dev.yaml`` is fitting data only. Each case belongs to one dev week
 (id, tag, ``as_of``), cites only that week's articles, and its gold spans occur in a source.
 A refusal's ``note`` names the key words (``absent: A + B``) that no article of its week holds
-together. The corpus checks skip when the corpus is not generated (``make realtimeqa``).
+together. The corpus checks read ``evals/realtimeqa/corpus`` (``make realtimeqa``) or, on a
+fresh clone, convert the dev weeks from ``shared/datasets/realtimeqa`` into a temporary
+folder; they skip only when the dataset itself is absent.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -42,19 +45,30 @@ def _week(case: Case) -> str:
     return match.group(1)
 
 
-@cache
-def _texts(week: str) -> dict[str, str]:
-    return {p.name: p.read_text(encoding="utf-8") for p in (CORPUS / week).glob("*.md")}
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dev weeks' corpus folder: the generated one, else a fresh conversion."""
+    if all((CORPUS / week).is_dir() for week in DEV_WEEKS):
+        return CORPUS
+    from evals.importers.realtimeqa import convert
+    from evals.workspace import find_realtimeqa
+
+    dataset = find_realtimeqa()
+    if dataset is None:
+        pytest.skip("RealTime QA data not found (shared/datasets/realtimeqa beside the clone)")
+    out = tmp_path_factory.mktemp("rtqa")
+    convert(dataset, out, sorted(DEV_WEEKS))
+    return out / "corpus"
 
 
 @cache
-def _normalized(week: str) -> dict[str, str]:
-    return {name: normalize(text) for name, text in _texts(week).items()}
+def _texts(corpus: Path, week: str) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in (corpus / week).glob("*.md")}
 
 
-def _needs_corpus() -> None:
-    if not all((CORPUS / week).is_dir() for week in DEV_WEEKS):
-        pytest.skip("RealTime QA dev corpora not generated (make realtimeqa)")
+@cache
+def _normalized(corpus: Path, week: str) -> dict[str, str]:
+    return {name: normalize(text) for name, text in _texts(corpus, week).items()}
 
 
 def test_every_case_belongs_to_one_dev_week() -> None:
@@ -84,13 +98,12 @@ def test_every_case_belongs_to_one_dev_week() -> None:
     assert sum("off-topic" in c.tags for c in cases) >= 8
 
 
-def test_every_gold_span_is_in_a_source_of_its_week() -> None:
-    _needs_corpus()
+def test_every_gold_span_is_in_a_source_of_its_week(corpus: Path) -> None:
     for case in _cases():
         turn = case.turns[0]
         if not turn.answerable:
             continue
-        texts = _texts(_week(case))
+        texts = _texts(corpus, _week(case))
         assert all(s in texts for s in turn.sources), (case.id, turn.sources)
         assert any(matches_groups(texts[s], turn.answer_any) for s in turn.sources), (
             case.id,
@@ -98,13 +111,12 @@ def test_every_gold_span_is_in_a_source_of_its_week() -> None:
         )
 
 
-def test_no_article_of_its_week_holds_a_refusals_key_words() -> None:
-    _needs_corpus()
+def test_no_article_of_its_week_holds_a_refusals_key_words(corpus: Path) -> None:
     for case in _cases():
         match = ABSENT.search(case.note)
         if case.turns[0].answerable or match is None:
             continue
         words = [normalize(w) for w in match.group(1).split(" + ")]
-        texts = _normalized(_week(case))
+        texts = _normalized(corpus, _week(case))
         holding = [n for n, t in texts.items() if all(w in t for w in words)]
         assert holding == [], (case.id, words, holding)
