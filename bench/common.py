@@ -140,3 +140,15 @@ def machine() -> dict[str, Any]:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "load_avg_at_start": os.getloadavg(),
     }
+
+
+def write_section(text: str, results: Path, begin: str, end: str) -> None:
+    """Put ``text`` (which starts with ``begin`` and ends with ``end``) in place of the old
+    section between those markers in ``results``, or append it when there is none."""
+    old = results.read_text(encoding="utf-8") if results.exists() else ""
+    if begin in old and end in old:
+        head, rest = old.split(begin, 1)
+        new = head + text + rest.split(end, 1)[1]
+    else:
+        new = old.rstrip("\n") + "\n\n" + text + "\n"
+    results.write_text(new, encoding="utf-8")

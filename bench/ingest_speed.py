@@ -263,13 +263,9 @@ def recall_verdict(failed: list[str], missing: list[str]) -> str:
 
 
 def write_section(text: str, results: Path) -> None:
-    old = results.read_text(encoding="utf-8") if results.exists() else ""
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + text + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    results.write_text(new, encoding="utf-8")
+    from bench import common
+
+    common.write_section(text, results, BEGIN, END)
 
 
 def main() -> None:
