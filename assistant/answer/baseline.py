@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from assistant.answer.base import quote_citation, refusal
 from assistant.answer.events import CitationAdded, Done, Event, TextDelta
 from assistant.retrieval.base import ArticleSource
-from assistant.types import Answer, Citation, Hit, Turn
+from assistant.types import Answer, Hit, Turn
 
 NO_HITS = "No passage in the index matches the question."
 
@@ -44,17 +45,7 @@ class TopPassageAnswerer:
                 or text[chunk.start : chunk.end] != chunk.text
             ):
                 continue
-            citation = Citation(
-                n=1,
-                quote=chunk.text,
-                article_id=chunk.article_id,
-                start=chunk.start,
-                end=chunk.end,
-                title=chunk.title,
-                outlet=chunk.outlet,
-                published=chunk.published,
-                chunk_id=chunk.id,
-            )
+            citation = quote_citation(1, hit, chunk.start, chunk.end, chunk.text)
             return Answer(
                 question=question,
                 text=f"“{chunk.text}” [1]",
@@ -62,11 +53,4 @@ class TopPassageAnswerer:
                 backend=self.name,
                 model=self.model,
             )
-        return Answer(
-            question=question,
-            text=f"The articles don't say. {NO_HITS}",
-            refused=True,
-            refusal_reason=NO_HITS,
-            backend=self.name,
-            model=self.model,
-        )
+        return refusal(question, NO_HITS, self.name, self.model)

@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
+from assistant.answer.base import quote_citation, refusal, source_label
 from assistant.answer.candidates import Candidate, Pool, candidates
 from assistant.answer.events import Event, replay
 from assistant.answer.text import (
@@ -125,14 +126,7 @@ class ExtractiveAnswerer:
         return self._compose(question, _select(best, grounded, self.max_quotes))
 
     def _refuse(self, question: str, reason: str) -> Answer:
-        return Answer(
-            question=question,
-            text=f"The articles don't say. {reason}",
-            refused=True,
-            refusal_reason=reason,
-            backend=self.name,
-            model=self.model,
-        )
+        return refusal(question, reason, self.name, self.model)
 
     def _date_answer(
         self, question: str, query: Query, hits: Sequence[Hit], source: ArticleSource
@@ -153,7 +147,7 @@ class ExtractiveAnswerer:
                 return self._refuse(question, "The article found does not carry a date line.")
             quote = Candidate.from_span(hit, text, line.start, line.end)
             answer = self._compose(question, [quote])
-            answer.text = f"{_label(hit)} is dated as follows: “{quote.text}” [1]"
+            answer.text = f"{source_label(hit)} is dated as follows: “{quote.text}” [1]"
             return answer
         return self._refuse(question, "No article in the index matches the question.")
 
@@ -162,26 +156,13 @@ class ExtractiveAnswerer:
         parts: list[str] = []
         previous = ""
         for n, c in enumerate(chosen, start=1):
-            chunk = c.hit.chunk
-            citations.append(
-                Citation(
-                    n=n,
-                    quote=c.text,
-                    article_id=c.article_id,
-                    start=c.start,
-                    end=c.end,
-                    title=chunk.title,
-                    outlet=chunk.outlet,
-                    published=chunk.published,
-                    chunk_id=chunk.id,
-                )
-            )
+            citations.append(quote_citation(n, c.hit, c.start, c.end, c.text))
             if n == 1:
-                lead = f"According to {_label(c.hit)}:"
+                lead = f"According to {source_label(c.hit)}:"
             elif c.article_id == previous:
                 lead = "It adds:"
             else:
-                lead = f"{_label(c.hit)} also reports:"
+                lead = f"{source_label(c.hit)} also reports:"
             parts.append(f"{lead} “{c.text}” [{n}]")
             previous = c.article_id
         return Answer(
@@ -191,12 +172,6 @@ class ExtractiveAnswerer:
             backend=self.name,
             model=self.model,
         )
-
-
-def _label(hit: Hit) -> str:
-    chunk = hit.chunk
-    who = chunk.outlet or f'the article "{chunk.title or chunk.article_id}" (outlet unknown)'
-    return f"{who} ({chunk.published[:10]})" if chunk.published else who
 
 
 def _missing(query: Query, texts: dict[str, str]) -> str:

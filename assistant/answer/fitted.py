@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+from assistant.answer.base import quote_citation, refusal, source_label
 from assistant.answer.events import Event, replay
 from assistant.answer.question import Question, analyse, question_phrase
 from assistant.answer.scorer import Weights, best, packaged_weights, score
@@ -83,15 +84,7 @@ class FittedAnswerer:
         return answer
 
     def _refuse(self, question: str, reason: str, confidence: float | None = None) -> Answer:
-        return Answer(
-            question=question,
-            text=f"The articles don't say. {reason}",
-            refused=True,
-            refusal_reason=reason,
-            backend=self.name,
-            model=self.model,
-            confidence=None if confidence is None else round(confidence, 4),
-        )
+        return refusal(question, reason, self.name, self.model, confidence)
 
     def _date_answer(self, question: str, hits: Sequence[Hit], source: ArticleSource) -> Answer:
         """"When was the article … published?": the rules answerer quotes the article's own
@@ -162,25 +155,8 @@ def _reranked(hits: Sequence[Hit], pool: Pool, k: int) -> list[Hit]:
     return [Hit(h.chunk, best_of.get(h.chunk.id, 0.0), n) for n, h in enumerate(ordered[:k], 1)]
 
 
-def _label(hit: Hit) -> str:
-    chunk = hit.chunk
-    who = chunk.outlet or f'the article "{chunk.title or chunk.article_id}" (outlet unknown)'
-    return f"{who} ({chunk.published[:10]})" if chunk.published else who
-
-
 def _citation(n: int, c: Candidate) -> Citation:
-    chunk = c.hit.chunk
-    return Citation(
-        n=n,
-        quote=c.text,
-        article_id=c.article_id,
-        start=c.start,
-        end=c.end,
-        title=chunk.title,
-        outlet=chunk.outlet,
-        published=chunk.published,
-        chunk_id=chunk.id,
-    )
+    return quote_citation(n, c.hit, c.start, c.end, c.text)
 
 
 def _short_answer(q: Question, chosen: list[Candidate], pool: Pool) -> Span | None:
@@ -211,11 +187,11 @@ def _compose(
         previous = ""
         for n, c in enumerate(chosen, start=1):
             if n == 1:
-                lead = f"According to {_label(c.hit)}:"
+                lead = f"According to {source_label(c.hit)}:"
             elif c.article_id == previous:
                 lead = "It adds:"
             else:
-                lead = f"{_label(c.hit)} also reports:"
+                lead = f"{source_label(c.hit)} also reports:"
             parts.append(f"{lead} “{c.text}” [{n}]")
             previous = c.article_id
         text = "\n".join(parts)
