@@ -1,4 +1,5 @@
-"""The answerer interface: evidence in, a stream of events out, ending with ``Done``."""
+"""The answerer interface (evidence in, a stream of events out, ending with ``Done``) and
+what the extractive answerers share: their citations, source labels, quote lines, refusals."""
 
 from __future__ import annotations
 
@@ -67,3 +68,37 @@ def refusal(
         model=model,
         confidence=None if confidence is None else round(confidence, 4),
     )
+
+
+class Quotable(Protocol):
+    """A candidate quote: its article, its offsets and its terms."""
+
+    article_id: str
+    start: int
+    end: int
+    terms: set[str]
+
+
+def near_duplicate(a: Quotable, b: Quotable) -> bool:
+    """Two quotes that overlap in one article, or share over 60% of their terms."""
+    if a.article_id == b.article_id and a.start < b.end and b.start < a.end:
+        return True
+    union = a.terms | b.terms
+    return bool(union) and len(a.terms & b.terms) / len(union) > 0.6
+
+
+def quoted_text(citations: Sequence[Citation], hits: Sequence[Hit]) -> str:
+    """Each quote on its line with its source: "According to X: “…” [1]", then "It adds:"
+    for the same article or "Y also reports:" for another."""
+    parts: list[str] = []
+    previous = ""
+    for c, hit in zip(citations, hits, strict=True):
+        if c.n == 1:
+            lead = f"According to {source_label(hit)}:"
+        elif c.article_id == previous:
+            lead = "It adds:"
+        else:
+            lead = f"{source_label(hit)} also reports:"
+        parts.append(f"{lead} “{c.quote}” [{c.n}]")
+        previous = c.article_id
+    return "\n".join(parts)

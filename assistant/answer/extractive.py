@@ -16,7 +16,13 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
-from assistant.answer.base import quote_citation, refusal, source_label
+from assistant.answer.base import (
+    near_duplicate,
+    quote_citation,
+    quoted_text,
+    refusal,
+    source_label,
+)
 from assistant.answer.candidates import Candidate, Pool, candidates
 from assistant.answer.events import Event, replay
 from assistant.answer.text import (
@@ -35,7 +41,7 @@ from assistant.ingest.layout import date_line
 from assistant.ingest.loaders import kind_of
 from assistant.retrieval.base import ArticleSource
 from assistant.settings import Settings
-from assistant.types import Answer, Citation, Hit, Turn
+from assistant.types import Answer, Hit, Turn
 
 NEAR = 1  # sentences either side in which the question's main name must occur
 SAME_PASSAGE = 6  # sentences either side in which its other names must occur
@@ -152,22 +158,12 @@ class ExtractiveAnswerer:
         return self._refuse(question, "No article in the index matches the question.")
 
     def _compose(self, question: str, chosen: list[Candidate]) -> Answer:
-        citations: list[Citation] = []
-        parts: list[str] = []
-        previous = ""
-        for n, c in enumerate(chosen, start=1):
-            citations.append(quote_citation(n, c.hit, c.start, c.end, c.text))
-            if n == 1:
-                lead = f"According to {source_label(c.hit)}:"
-            elif c.article_id == previous:
-                lead = "It adds:"
-            else:
-                lead = f"{source_label(c.hit)} also reports:"
-            parts.append(f"{lead} “{c.text}” [{n}]")
-            previous = c.article_id
+        citations = [
+            quote_citation(n, c.hit, c.start, c.end, c.text) for n, c in enumerate(chosen, 1)
+        ]
         return Answer(
             question=question,
-            text="\n".join(parts),
+            text=quoted_text(citations, [c.hit for c in chosen]),
             citations=citations,
             backend=self.name,
             model=self.model,
@@ -285,14 +281,9 @@ def _select(best: Candidate, pool: list[Candidate], limit: int) -> list[Candidat
             break
         if c.score < 0.8 * best.score or c.coverage < MIN_COVERAGE:
             continue
-        if c.content < 0.8 * best.content or any(_similar(c, o) for o in chosen):
+        if c.content < 0.8 * best.content or any(near_duplicate(c, o) for o in chosen):
             continue
         chosen.append(c)
     return chosen
 
 
-def _similar(a: Candidate, b: Candidate) -> bool:
-    if a.article_id == b.article_id and a.start < b.end and b.start < a.end:
-        return True
-    union = a.terms | b.terms
-    return bool(union) and len(a.terms & b.terms) / len(union) > 0.6

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from assistant.answer.base import quote_citation, refusal, source_label
+from assistant.answer.base import near_duplicate, quote_citation, quoted_text, refusal
 from assistant.answer.events import Event, replay
 from assistant.answer.question import Question, analyse, question_phrase
 from assistant.answer.scorer import Weights, best, packaged_weights, score
@@ -113,7 +113,7 @@ def _select(top: Candidate, pool: Pool, limit: int) -> list[Candidate]:
     for c in sorted(pool.items, key=lambda x: (-x.score, x.hit.rank, x.start)):
         if len(chosen) >= limit:
             break
-        if c.score < floor or any(_similar(c, o) for o in chosen):
+        if c.score < floor or any(near_duplicate(c, o) for o in chosen):
             continue
         if any(o.article_id == c.article_id and abs(o.index - c.index) <= 1 for o in chosen):
             continue
@@ -136,13 +136,6 @@ def _widened(c: Candidate, pool: Pool) -> Candidate:
     merged = Candidate.from_span(c.hit, pool.texts[c.article_id], start, end, c.index)
     merged.score = c.score
     return merged
-
-
-def _similar(a: Candidate, b: Candidate) -> bool:
-    if a.article_id == b.article_id and a.start < b.end and b.start < a.end:
-        return True
-    union = a.terms | b.terms
-    return bool(union) and len(a.terms & b.terms) / len(union) > 0.6
 
 
 def _reranked(hits: Sequence[Hit], pool: Pool, k: int) -> list[Hit]:
@@ -183,18 +176,7 @@ def _compose(
     if span is not None:
         text = f"{span.text} [{span.citation}]"
     else:
-        parts: list[str] = []
-        previous = ""
-        for n, c in enumerate(chosen, start=1):
-            if n == 1:
-                lead = f"According to {source_label(c.hit)}:"
-            elif c.article_id == previous:
-                lead = "It adds:"
-            else:
-                lead = f"{source_label(c.hit)} also reports:"
-            parts.append(f"{lead} “{c.text}” [{n}]")
-            previous = c.article_id
-        text = "\n".join(parts)
+        text = quoted_text(citations, [c.hit for c in chosen])
     return Answer(
         question=question,
         text=text,

@@ -14,7 +14,7 @@ import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
 
-from assistant.answer.base import Answerer
+from assistant.answer.base import Answerer, refusal
 from assistant.answer.events import CitationAdded, Done, Draft, Event, TextDelta
 from assistant.answer.evidence import Sentence, cite, number_sentences, short_answer
 from assistant.answer.models import Bounded, ChatModel, Message, StructuredChatModel
@@ -265,17 +265,9 @@ class LLMAnswerer:
         notes: list[str],
         timings: dict[str, float],
     ) -> Answer:
-        return Answer(
-            question=question,
-            text=f"The articles don't say. {reason}",
-            refused=True,
-            refusal_reason=reason,
-            unverified=unverified,
-            notes=notes,
-            backend=self.name,
-            model=self.model,
-            timings=timings,
-        )
+        answer = refusal(question, reason, self.name, self.model)
+        answer.unverified, answer.notes, answer.timings = unverified, notes, timings
+        return answer
 
     def _without_model(
         self, question: str, hits: Sequence[Hit], source: ArticleSource, history: Sequence[Turn]
