@@ -255,20 +255,38 @@ def usable(question: Question) -> bool:
 def build_cases(week: Week, pool: Sequence[Question]) -> list[dict[str, Any]]:
     """The week's answerable cases, then refusals drawn from ``pool`` (other weeks' questions).
 
-    A question is answerable when its gold occurs in one of the week's articles. Its sources
-    are the articles of its own search results that hold the gold, or, when none does, every
-    article of the week that does: a bare number like "9" is in half the corpus.
+    A question is answerable when its gold occurs in one of its own search results; those
+    articles are its sources. A question whose gold occurs only in articles returned for
+    *other* questions is not asked at all (``by_chance``): on the dev weeks nearly all such
+    matches are chance ("Will Smith" at the Oscars for a baseball roster question, "Wales" in
+    "Lake Wales, Florida", a bare "10"), so it is neither answerable nor a fair refusal.
     """
+    return [*answerable_cases(week)[0], *refusal_cases(week, pool)]
+
+
+def answerable_cases(week: Week) -> tuple[list[dict[str, Any]], int]:
+    """The answerable cases, and how many usable questions were left out because their gold
+    is only in other questions' search results."""
     texts = {d.id: normalise(d.text) for d in week.docs}
-    answerable = []
+    answerable, by_chance = [], 0
     for q in week.questions:
         if not usable(q):
             continue
         gold = normalise(q.gold)
         holding = [doc for doc, text in texts.items() if occurs(gold, text)]
         own = [doc for doc in holding if doc in q.results]
-        if holding:
-            answerable.append(_answerable_case(week, q, own or holding))
+        if own:
+            answerable.append(_answerable_case(week, q, own))
+        elif holding:
+            by_chance += 1
+    return answerable, by_chance
+
+
+def refusal_cases(week: Week, pool: Sequence[Question]) -> list[dict[str, Any]]:
+    """About one refusal per ``REFUSAL_SHARE`` answerable cases: questions of other weeks whose
+    gold is in none of this week's articles, in a deterministic order."""
+    texts = {d.id: normalise(d.text) for d in week.docs}
+    answerable = answerable_cases(week)[0]
     absent = [
         q
         for q in pool
@@ -280,7 +298,7 @@ def build_cases(week: Week, pool: Sequence[Question]) -> list[dict[str, Any]]:
     wanted = max(1, round(len(answerable) / REFUSAL_SHARE)) if answerable else 0
     refusals = [_refusal_case(week, q) for q in absent[:wanted]]
     refusals.sort(key=lambda c: str(c["id"]))
-    return answerable + refusals
+    return refusals
 
 
 def _tags(week: Week, q: Question) -> list[str]:
@@ -330,8 +348,10 @@ def suite_yaml(week: Week, cases: Sequence[dict[str, Any]]) -> str:
         f"# {SPLIT_NOTE}",
         f"# Corpus: corpus/{week.name}/ ({len(week.docs)} unique articles of the week's search "
         "results).",
-        f"# {answerable} answerable questions (gold text, SQuAD-normalised, in an article; "
-        "sources = every article holding it),",
+        f"# {answerable} answerable questions (gold text, SQuAD-normalised, in one of the"
+        " question's own search results; sources = those articles),",
+        f"# {answerable_cases(week)[1]} questions not asked: their gold is only in articles"
+        " returned for other questions (a chance match, neither answerable nor a refusal),",
         f"# {len(cases) - answerable} refusals: questions of other {week.split} weeks whose gold"
         " is in none of this week's articles.",
         "",

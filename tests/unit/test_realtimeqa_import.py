@@ -83,6 +83,7 @@ def dataset(tmp_path: Path) -> Path:
             q(DEV_A, 3, "Which river is not crossed?", ["Thames", "Wend"], 0, "2022/07/14"),
             q(DEV_A, 4, "All of these reopened, except", ["the lighthouse", "x"], 0, "2022/07/14"),
             q(DEV_A, 5, "True or false: the lamp was dark.", ["True", "False"], 0, "2022/07/14"),
+            q(DEV_A, 6, "Which river did the ferry cross?", ["Wend", "Ouse"], 0, "2022/07/14"),
         ],
         [
             [
@@ -106,6 +107,8 @@ def dataset(tmp_path: Path) -> Path:
             [result(HARBOR, "Harbor", "The harbor was dredged.", [], "2021/01/02")],
             [],
             [],
+            # its gold ("Wend") is only in the bridge article, returned for question 2
+            [result(HARBOR, "Harbor", "The harbor was dredged.", [], "2021/01/02")],
         ],
     )
     write_week(
@@ -175,6 +178,11 @@ def test_gold_matching_normalises_and_sources_are_the_articles_holding_it(
     # a gold no article holds, an "except" item and a true/false item are not asked
     for skipped in (3, 4, 5):
         assert f"rtqa-{DEV_A}_{skipped}" not in cases
+    # a gold found only in another question's search results is a chance match: not asked
+    assert f"rtqa-{DEV_A}_6" not in cases
+    assert "# 1 questions not asked: their gold is only in articles returned for other" in (
+        week.suite.read_text(encoding="utf-8")
+    )
     assert {"realtimeqa", f"w{DEV_A}", "dev"} <= set(cases[f"rtqa-{DEV_A}_0"].tags)
 
 
