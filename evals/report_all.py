@@ -29,6 +29,7 @@ if __package__ in (None, ""):  # run as a script: make the repo importable
 from evals.importers.realtimeqa import DEV_WEEKS, REPORT_WEEKS, convert, split_of
 from evals.reports import fmt
 from evals.results import CaseResult, RunReport, TurnResult, summarize
+from evals.suite import load_suites
 from evals.workspace import REPO, Workspace, find_realtimeqa
 
 BACKENDS = ("extractive", "fitted", "top-passage")
@@ -76,6 +77,13 @@ def corpora(suites: Sequence[str], weeks: Sequence[str], work: Path) -> list[Cor
             group = f"realtimeqa {week.split}"
             out.append(Corpus(f"realtimeqa-{week.week}", group, week.corpus, committed))
     return out
+
+
+def still_asked(cases: list[CaseResult], suite: Path) -> list[CaseResult]:
+    """The saved ``cases`` the suite still asks (a suite regenerated since the run may have
+    dropped some), so old and new rows count the same questions."""
+    ids = {case.id for case in load_suites([suite])}
+    return [case for case in cases if case.id in ids]
 
 
 def load_saved(path: Path) -> list[CaseResult]:
@@ -189,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     _write_json(args.json_dir / f"{backend}-{item.name}.json", report)
             saved = RESULTS / f"rules-{item.name}.json"
             if saved.is_file():
-                _keep(runs, coverage, item, OLD_RULES, load_saved(saved))
+                _keep(runs, coverage, item, OLD_RULES, still_asked(load_saved(saved), item.suite))
         groups = list(dict.fromkeys(group for group, _ in runs))
         text = markdown(runs, coverage, groups, backends, k, (time.perf_counter() - started) / 60)
     args.out.write_text(text, encoding="utf-8")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.report_all import OLD_RULES, load_saved, markdown
+from evals.report_all import OLD_RULES, load_saved, markdown, still_asked
 from evals.results import summarize
 from evals.runner import run_cases
 from evals.suite import Case, TurnSpec
@@ -34,6 +34,17 @@ def test_a_saved_run_summarises_as_the_original(tmp_path: Path) -> None:
     again = summarize(load_saved(path))
     assert again == report.summary
     assert again["answer_correctness"] == 0.5 and again["refusal_recall"] == 1.0
+
+
+def test_saved_cases_a_regenerated_suite_no_longer_asks_are_left_out(tmp_path: Path) -> None:
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(
+        "- id: c\n  question: Who met Kerry?\n  answer_any: [[Yang]]\n"
+        "- id: r\n  question: What about Mars?\n  answerable: false\n",
+        encoding="utf-8",
+    )
+    kept = still_asked(a_run().cases, suite)
+    assert [case.id for case in kept] == ["c", "r"]  # "x" was dropped from the suite
 
 
 def test_the_table_has_one_row_per_backend_and_names_the_split() -> None:
