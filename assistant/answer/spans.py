@@ -46,6 +46,11 @@ NAME = re.compile(
     rf"{_NAME_TOKEN})*"
 )
 _PLACE_CUE = re.compile(r"\b(?:in|at|from|to|near|across|outside|inside|into)\s+(?:the\s+)?$")
+# A wire dateline or credit opening a story's first sentence: "WASHINGTON —", "GENEVA (AP) —",
+# "CNN —", "(CNN)". It names where the story was filed or who filed it, never the answer.
+_CREDIT = r"\([A-Z][A-Za-z.&]*(?: [A-Z][A-Za-z.&]*){0,2}\)"  # (CNN), (AP), (Reuters)
+_CAPS = r"[A-Z][A-Z.'’&-]*(?:[ ,]+[A-Z][A-Z.'’&-]*)*"  # WASHINGTON, SAN FRANCISCO
+DATELINE = re.compile(rf"^\s*(?:{_CAPS},?\s*(?:{_CREDIT}\s*)?(?:--?|[—–])(?=\s)|{_CREDIT})\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +68,16 @@ def spans(sentence: str) -> tuple[SpanMatch, ...]:
 
 
 def _spans(sentence: str) -> list[SpanMatch]:
+    line = DATELINE.match(sentence)
+    if line:
+        return [
+            SpanMatch(s.start + line.end(), s.end + line.end(), s.kind)
+            for s in _spans_of(sentence[line.end() :])
+        ]
+    return _spans_of(sentence)
+
+
+def _spans_of(sentence: str) -> list[SpanMatch]:
     out: list[SpanMatch] = []
     for m in DATE.finditer(sentence):
         start = m.start()

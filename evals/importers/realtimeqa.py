@@ -102,10 +102,23 @@ def occurs(gold_norm: str, text_norm: str) -> bool:
     return bool(gold_norm) and f" {gold_norm} " in f" {text_norm} "
 
 
+_SMALL_NUMBERS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen"
+    " fifteen sixteen seventeen eighteen nineteen twenty"
+).split()
+
+
 def answer_alternatives(gold: str) -> list[str]:
-    """The gold as written, without surrounding quotes, and normalised; each once."""
+    """The gold as written, without surrounding quotes, and normalised; a small whole number
+    also the way news prose spells it ("9" and "nine"); each once."""
     out: list[str] = []
-    for alt in (gold.strip(), gold.strip().strip("\"'“”‘’ "), normalise(gold)):
+    norm = normalise(gold)
+    spelled = []
+    if norm.isdigit() and int(norm) < len(_SMALL_NUMBERS):
+        spelled = [_SMALL_NUMBERS[int(norm)]]
+    elif norm in _SMALL_NUMBERS:
+        spelled = [str(_SMALL_NUMBERS.index(norm))]
+    for alt in (gold.strip(), gold.strip().strip("\"'“”‘’ "), norm, *spelled):
         if alt and alt.casefold() not in {o.casefold() for o in out}:
             out.append(alt)
     return out

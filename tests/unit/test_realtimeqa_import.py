@@ -15,6 +15,7 @@ from assistant.types import Filters
 from evals import cli as eval_cli
 from evals.importers.realtimeqa import (
     ImportProblem,
+    answer_alternatives,
     byline_of,
     convert,
     doc_id,
@@ -238,6 +239,11 @@ def test_helpers() -> None:
     assert outlet_of("https://edition.cnn.com/a") == "edition.cnn.com"
     assert normalise("The “Sinners”, Xi’an!") == "sinners xian"
     assert byline_of(["A B", "A B", " C  D "]) == "A B, C D"
+    # a small whole number may be spelled either way in the article
+    assert answer_alternatives("9") == ["9", "nine"]
+    assert answer_alternatives("Two") == ["Two", "2"]
+    assert answer_alternatives("59%") == ["59%", "59"]
+    assert answer_alternatives("1982") == ["1982"]
 
 
 def test_the_import_command(dataset: Path, tmp_path: Path) -> None:
