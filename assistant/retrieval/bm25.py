@@ -1,11 +1,13 @@
-"""BM25 lexical index: built with bm25s by the indexer, read back with numpy alone at query time.
+"""BM25 lexical index: built by the indexer, read back with numpy alone at query time.
 
 On disk, ``settings.bm25_dir`` holds generations ``gen-<n>/`` and a ``CURRENT`` file naming the
 live one, swapped atomically, so a reader never sees a half-written index. A generation holds
-bm25s's sparse score matrix (CSC, docs × vocab), its vocabulary, and ``chunks.jsonl`` with
+the sparse score matrix in bm25s's files (CSC, docs × vocab; built by ``bm25_matrix`` with
+bm25s's numbers but streaming), its vocabulary, and ``chunks.jsonl`` with
 ``offsets.npy`` so a hit's chunk is read by one seek, without Chroma.
 
-Queries never import bm25s or scipy: a query term's column is a slice of the saved arrays.
+Neither building nor querying imports bm25s or scipy: a query term's column is a slice of the
+saved arrays.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.retrieval.bm25_matrix import PARAMS, Matrix, MatrixBuilder
 from assistant.text import tokens
 from assistant.text.tokens import VERSION as TOKENIZER_VERSION
 from assistant.text.tokens import terms
@@ -64,57 +67,76 @@ def build(bm25_dir: Path, records: Iterable[tuple[Chunk, str]]) -> int:
     """Write a new generation from ``(chunk, content_hash)`` pairs and make it current.
 
     ``records`` is read once and may be a generator: each record is spilled to disk as it
-    comes and only its id, file position and token ids stay in memory (token strings cost
-    ~3 KB a chunk: 1.26 GB peak at 100k chunks before, bench/RESULTS.md).
+    comes, and only its id, file position and its distinct term ids and counts (flat int32
+    arrays, ``bm25_matrix``) stay in memory. Lists of term strings, later lists of term ids
+    handed to bm25s, took the 100k-chunk ingest's peak to 1.26 GB, later 847 MB
+    (bench/RESULTS.md).
     """
-    import numpy as np
-
     bm25_dir.mkdir(parents=True, exist_ok=True)
     gen = bm25_dir / f"gen-{time.time_ns()}"
     gen.mkdir()
-    vocab: dict[str, int] = {}
-    rows = _spill(gen / "unsorted.jsonl", records, vocab)
-    rows.sort(key=lambda r: r[0])
-    offsets = _write_sorted(gen / "unsorted.jsonl", gen / "chunks.jsonl", rows)
-    np.save(gen / "offsets.npy", np.asarray(offsets, dtype=np.int64))
-    if rows:
-        import bm25s
-        from bm25s.tokenization import Tokenized
-
-        model = bm25s.BM25()
-        model.index(Tokenized(ids=[ids for _, _, ids in rows], vocab=vocab), show_progress=False)
-        model.save(str(gen), show_progress=False)
+    builder = MatrixBuilder()
+    order = _write_chunks(gen, _spill(gen / "unsorted.jsonl", records, builder))
+    if order:
+        _save_matrix(gen, builder.build(order))
     (gen / TOKENIZER_FILE).write_text(TOKENIZER_VERSION, encoding="utf-8")
     _fsync_dir(gen)
     tmp = bm25_dir / f"{CURRENT}.tmp"
     tmp.write_text(gen.name, encoding="utf-8")
     os.replace(tmp, bm25_dir / CURRENT)
     _drop_old_generations(bm25_dir, keep=gen.name)
-    return len(rows)
+    return len(order)
 
 
 def _spill(
-    path: Path, records: Iterable[tuple[Chunk, str]], vocab: dict[str, int]
-) -> list[tuple[str, int, list[int]]]:
-    """Append each record's line to ``path``; return ``(id, position, token ids)`` rows."""
+    path: Path, records: Iterable[tuple[Chunk, str]], builder: MatrixBuilder
+) -> list[tuple[str, int]]:
+    """Append each record's line to ``path`` and its terms to ``builder``; return
+    ``(id, position)`` rows, document ``i`` of the builder being row ``i``."""
     rows = []
     with path.open("wb") as out:
         for chunk, content_hash in records:
             meta = {**chunk.metadata(), HASH_KEY: content_hash}
             line = json.dumps({"id": chunk.id, "text": chunk.text, "meta": meta})
-            tokens = document_terms(chunk) or [""]
-            ids = [vocab.setdefault(t, len(vocab)) for t in tokens]
-            rows.append((chunk.id, out.tell(), ids))
+            builder.add(document_terms(chunk) or [""])
+            rows.append((chunk.id, out.tell()))
             out.write(line.encode("utf-8") + b"\n")
     return rows
 
 
-def _write_sorted(spill: Path, dest: Path, rows: list[tuple[str, int, list[int]]]) -> list[int]:
-    """Copy the spilled lines into ``dest`` in ``rows`` order; return their offsets."""
+def _save_matrix(gen: Path, matrix: Matrix) -> None:
+    """The files bm25s would save for this matrix (``bm25s.BM25.load`` reads them too)."""
+    import numpy as np
+
+    np.save(gen / "data.csc.index.npy", matrix.data)
+    np.save(gen / "indices.csc.index.npy", matrix.indices)
+    np.save(gen / "indptr.csc.index.npy", matrix.indptr)
+    (gen / "vocab.index.json").write_text(
+        json.dumps(matrix.vocab, ensure_ascii=False), encoding="utf-8"
+    )
+    params = {**PARAMS, "num_docs": matrix.num_docs}
+    (gen / "params.index.json").write_text(json.dumps(params, indent=4), encoding="utf-8")
+
+
+def _write_chunks(gen: Path, rows: list[tuple[str, int]]) -> list[int]:
+    """``chunks.jsonl`` and ``offsets.npy`` in chunk id order; returns that order (row ``r``
+    of the matrix is spilled record ``order[r]``)."""
+    import numpy as np
+
+    order = sorted(range(len(rows)), key=lambda i: rows[i][0])
+    offsets = _write_sorted(gen / "unsorted.jsonl", gen / "chunks.jsonl", rows, order)
+    np.save(gen / "offsets.npy", np.asarray(offsets, dtype=np.int64))
+    return order
+
+
+def _write_sorted(
+    spill: Path, dest: Path, rows: list[tuple[str, int]], order: list[int]
+) -> list[int]:
+    """Copy the spilled lines into ``dest``, ``rows`` in ``order``; return their offsets."""
     offsets = []
     with spill.open("rb") as src, dest.open("wb") as out:
-        for _, position, _ in rows:
-            src.seek(position)
+        for i in order:
+            src.seek(rows[i][1])
             offsets.append(out.tell())
             out.write(src.readline())
         out.flush()
