@@ -50,10 +50,7 @@ def assert_verified(answer: Answer) -> None:
         ("Who is the Heisman Trophy winner in 2012?", "Johnny Manziel"),
         ("Who is the new CEO of Vanguard?", "Salim Ramji"),  # the name is not in the headline
         ("How old was Johnny Manziel when he won?", "20 years old"),
-        pytest.param(
-            "How much did ticket prices rise?", "12%",  # rise / rose
-            marks=pytest.mark.xfail(strict=True, reason="known miss of the fitted gate: refused"),
-        ),
+        ("How much did ticket prices rise?", "12%"),  # rise / rose
         ("How much will the bridge repair cost?", "$4.5 million"),
     ],
 )
