@@ -136,6 +136,45 @@ def test_dirty_bm25_flag_forces_a_rebuild(tmp_path: Path, settings: Settings) ->
     assert not Catalog(settings.index_db).bm25_dirty
 
 
+def test_bm25_rebuild_streams_chroma_pages_into_the_builder(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory stays flat in corpus size only if no step holds all chunks: Chroma is read a
+    page at a time and each page's chunks are indexed before the next page is asked for."""
+    from chromadb.api.models.Collection import Collection
+
+    from assistant.retrieval import chroma_store
+    from assistant.retrieval.bm25_matrix import MatrixBuilder
+
+    folder = tmp_path / "arts"
+    write_articles(folder, 5)
+    run([folder], settings)
+    events: list[tuple[str, int]] = []
+    get, add = Collection.get, MatrixBuilder.add
+
+    def spy_get(self: Collection, *args: object, **kw: object) -> object:
+        page = get(self, *args, **kw)  # type: ignore[arg-type]
+        events.append(("get", len(page["ids"])))
+        return page
+
+    def spy_add(self: MatrixBuilder, terms: list[str]) -> int:
+        events.append(("add", 1))
+        return add(self, terms)
+
+    monkeypatch.setattr(chroma_store, "_PAGE", 3)
+    monkeypatch.setattr(Collection, "get", spy_get)
+    monkeypatch.setattr(MatrixBuilder, "add", spy_add)
+    Catalog(settings.index_db).mark_bm25_dirty(True)
+    report = run([folder], settings)
+    assert report.bm25_rebuilt
+    pages = [n for kind, n in events if kind == "get"]
+    assert report.chunks > 6 and max(pages) == 3 and sum(pages) == report.chunks
+    first_add = events.index(("add", 1))
+    assert events[first_add - 1] == ("get", 3)  # the first page is indexed...
+    assert events[first_add : first_add + 4] == [("add", 1)] * 3 + [("get", 3)]  # ...first
+    assert_consistent(settings, report)
+
+
 def test_second_ingest_is_refused_while_one_runs(tmp_path: Path, settings: Settings) -> None:
     with indexer.ingest_lock(settings), pytest.raises(StoreBusyError) as err:
         run([tmp_path], settings)
