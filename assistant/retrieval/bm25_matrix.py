@@ -3,10 +3,11 @@
 The numbers are bm25s's own (its default ``lucene`` variant: k1 1.5, b 0.75, float32 scores
 in a CSC docs × vocab matrix, rows ascending in each column; a test checks them bit for bit
 against bm25s), without its memory: bm25s wants every document's list of term ids at once and
-sorts the (doc, term) pairs through int64 copies — ~300 MB at 100k chunks. Here each document
-adds its distinct term ids and their counts to two flat arrays as it comes, and the columns are
-filled by a counting sort once document frequencies are known: ~16 bytes a distinct
-(doc, term) pair at the peak, 8 in the result.
+sorts the (doc, term) pairs through int64 copies, ~32 bytes a pair; a 100k-chunk rebuild
+peaked ~200 MB higher with it (bench/RESULTS.md). Here each document adds its distinct term
+ids and their counts to two flat arrays as it comes, and the columns are filled by a counting
+sort once document frequencies are known: ~16 bytes a distinct (doc, term) pair at the peak,
+8 in the result.
 """
 
 from __future__ import annotations
