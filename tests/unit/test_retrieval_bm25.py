@@ -1,4 +1,4 @@
-"""BM25: tokenising, building with bm25s, scoring from the saved arrays with numpy alone."""
+"""BM25: tokenising, building the score matrix, scoring from the saved arrays with numpy alone."""
 
 from __future__ import annotations
 
