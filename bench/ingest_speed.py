@@ -206,8 +206,9 @@ def section(r: dict[str, Any]) -> str:
         "",
         "fused = onnxruntime's BERT fusions applied at conversion (Attention, SkipLayerNorm,"
         " BiasGelu); same vectors as the plain graph. int8 = dynamic int8 weights of the"
-        " MatMuls and the attention's Q/K/V projection, per channel, quantized from the fused"
-        " graph. int8 can beat the fp32 ceiling: its products are integer.",
+        " feed-forward MatMuls, per channel, quantized from the fused graph; the attention and"
+        " its output projection stay fp32 (int8v3; bench/int8_variants.py). int8 can beat the"
+        " fp32 ceiling: its products are integer.",
         "",
         *recall_lines(ROOT / "bench" / "quantized_recall.json"),
         END,

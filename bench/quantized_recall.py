@@ -63,6 +63,13 @@ def main() -> None:
     parser.add_argument("--suite", action="append", default=[], help="SUITE.yaml=CORPUS_DIR")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--models", type=Path, default=None)
+    parser.add_argument(
+        "--graph",
+        action="append",
+        choices=("fp32", "int8"),
+        default=[],
+        help="only these graphs (default both); rows of separate runs can be concatenated",
+    )
     args = parser.parse_args()
     pairs = [tuple(map(Path, s.split("=", 1))) for s in args.suite] or [
         (ROOT / "evals/seeds.yaml", ROOT / "seeds")
@@ -70,7 +77,7 @@ def main() -> None:
     models = args.models or Path(tempfile.mkdtemp(prefix="qrecall-models-"))
     rows = []
     for suite, corpus in pairs:
-        for quantized in (False, True):
+        for quantized in [g == "int8" for g in args.graph or ("fp32", "int8")]:
             row = measure(suite, corpus, quantized, models)
             print(json.dumps(row), flush=True)
             rows.append(row)

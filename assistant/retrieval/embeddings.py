@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from assistant.errors import EndpointError, InputError
+from assistant.retrieval.onnx_minilm import MODEL_NAME, QUANT_VERSION
 
 if TYPE_CHECKING:
     from assistant.retrieval.langchain_embeddings import LangChainEmbeddings
@@ -105,7 +106,9 @@ class MiniLMOnnxEmbedder:
     """
 
     fp32_name = "minilm:all-MiniLM-L6-v2"
-    int8_name = "minilm:all-MiniLM-L6-v2-int8v2"  # v2: quantized from the fused graph
+    # v2: quantized from the fused graph; v3: its feed-forward MatMuls only. The version is
+    # the index's record of the graph: a new one asks for `ingest --rebuild`.
+    int8_name = f"minilm:{MODEL_NAME}-int8v{QUANT_VERSION}"
     dim = 384
     default_batch = 8  # 1.5x batch 64 on 2 cores, same vectors (bench/RESULTS.md)
 
