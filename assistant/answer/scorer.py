@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.answer.question import Question
 from assistant.answer.sentence_pool import Candidate, Pool
-from assistant.answer.spans import answer_span, spans
+from assistant.answer.spans import answer_span, lowercase_words, spans
 from assistant.text.tokens import fold, term_set
 
 if TYPE_CHECKING:
@@ -149,6 +149,7 @@ def feature_rows(question: Question, pool: Pool, as_of: str = "") -> np.ndarray:
     total = sum(weight.values()) or 1.0
     rows = np.zeros((len(pool.items), len(FEATURES)), dtype=np.float64)
     article_cache: dict[str, tuple[float, float, float, float, float]] = {}
+    common: dict[str, frozenset[str]] = {}  # words each article writes in lowercase
     for i, c in enumerate(pool.items):
         if c.article_id not in article_cache:
             terms = pool.article_terms(c.article_id)
@@ -166,7 +167,11 @@ def feature_rows(question: Question, pool: Pool, as_of: str = "") -> np.ndarray:
         )
         window = pool.window(c, 1)
         coverage = _share(weight, c.terms)
-        has_span = question.typed and answer_span(question, c.text) is not None
+        if question.typed and c.article_id not in common:
+            common[c.article_id] = lowercase_words(pool.texts[c.article_id])
+        has_span = question.typed and (
+            answer_span(question, c.text, common[c.article_id]) is not None
+        )
         asked = set(q_terms) | {t for n in names for t in n}
         novel = len(c.terms - asked) / len(c.terms) if c.terms else 0.0
         new = any(

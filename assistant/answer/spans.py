@@ -50,7 +50,14 @@ _PLACE_CUE = re.compile(r"\b(?:in|at|from|to|near|across|outside|inside|into)\s+
 # "CNN —", "(CNN)". It names where the story was filed or who filed it, never the answer.
 _CREDIT = r"\([A-Z][A-Za-z.&]*(?: [A-Z][A-Za-z.&]*){0,2}\)"  # (CNN), (AP), (Reuters)
 _CAPS = r"[A-Z][A-Z.'’&-]*(?:[ ,]+[A-Z][A-Z.'’&-]*)*"  # WASHINGTON, SAN FRANCISCO
-DATELINE = re.compile(rf"^\s*(?:{_CAPS},?\s*(?:{_CREDIT}\s*)?(?:--?|[—–])(?=\s)|{_CREDIT})\s*")
+# With no space after the dash ("WASHINGTON—The House…", "BEIJING –Officials…") the first
+# word must have three capitals or more, so "US–China talks" keeps its "US".
+_CAPS3 = r"[A-Z][A-Z.'’&-]{2,}(?:[ ,]+[A-Z][A-Z.'’&-]*)*"
+DATELINE = re.compile(
+    rf"^\s*(?:{_CAPS},?\s*(?:{_CREDIT}\s*)?(?:--?|[—–])(?=\s)"
+    rf"|{_CAPS3},?\s*(?:{_CREDIT}\s*)?[—–](?=[A-Z\"“])"
+    rf"|{_CREDIT})\s*"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +151,10 @@ def answer_span(
         found = term_set(sentence[s.start : s.end])
         return bool(found) and not found <= asked and not found & named_terms
 
-    found = [s for s in spans(sentence) if s.kind in wanted and new(s)]
+    found = [
+        s for s in spans(sentence)
+        if s.kind in wanted and new(s) and not _common_opener(sentence, s, common)
+    ]
     if question.kind == "who":
         found = [p for p in person_spans(sentence, common) if new(p)] or found
     if not found:
@@ -156,6 +166,18 @@ def answer_span(
         return (wanted.index(s.kind), near, s.start)
 
     return min(found, key=distance)
+
+
+def _common_opener(sentence: str, s: SpanMatch, common: frozenset[str]) -> bool:
+    """A one-word name opening the sentence that the article also writes in lowercase
+    ("Even", "Still", "Officials"): capitalised because it comes first, not a name."""
+    if s.kind not in ("name", "place") or not common:
+        return False
+    text = sentence[s.start : s.end]
+    line = DATELINE.match(sentence)
+    first = line.end() if line else 0
+    opening = sentence[first : s.start].strip(" \"“‘'(")
+    return not opening and " " not in text and text.lower() in common
 
 
 @lru_cache(maxsize=32768)

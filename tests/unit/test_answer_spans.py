@@ -48,3 +48,38 @@ def test_the_short_answer_skips_the_dateline() -> None:
 def test_capitals_that_are_not_a_dateline_keep_their_spans(sentence: str) -> None:
     first = sentence.split()[0].split("-")[0].rstrip(".")
     assert any(t.startswith(first) for t in texts(sentence, "name"))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "dropped", "kept"),
+    [
+        ("WASHINGTON—The Senate confirmed Lina Park on Tuesday.", "WASHINGTON", "Lina Park"),
+        ("DENVER –The Broncos traded Sam Ortiz to Miami.", "DENVER", "Sam Ortiz"),
+        ("NAIROBI (Reuters)—Kenya raised its fuel prices.", "NAIROBI", "Kenya"),
+    ],
+)
+def test_a_dateline_with_no_space_after_its_dash_is_not_a_span(
+    sentence: str, dropped: str, kept: str
+) -> None:
+    names = texts(sentence, "name") + texts(sentence, "place")
+    assert dropped not in names and kept in names
+
+
+def test_a_short_capitals_word_before_a_dash_is_not_a_dateline() -> None:
+    assert "US" in texts("US–Mexico trade talks resumed in Laredo.", "name")
+
+
+def short(question: str, sentence: str, common: frozenset[str] = frozenset()) -> str:
+    span = answer_span(analyse(question), sentence, common)
+    return "" if span is None else sentence[span.start : span.end]
+
+
+def test_a_common_word_opening_the_sentence_is_not_the_answer() -> None:
+    sentence = "Officially, the stadium sold out both nights of the tour."
+    question = "Which band sold out the stadium?"
+    assert short(question, sentence) == "Officially"  # capitalised: looks like a name
+    common = frozenset({"officially", "the", "stadium"})  # the article writes it in lowercase
+    assert short(question, sentence, common) == ""
+    named = "Officially, Coldplay sold out the stadium both nights."
+    assert short(question, named, common) == "Coldplay"
+    assert short(question, "Coldplay sold out the stadium both nights.", common) == "Coldplay"
