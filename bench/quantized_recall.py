@@ -24,6 +24,21 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+def truncate_at(max_tokens: int) -> None:
+    """Make every MiniLM embedder in this process read at most ``max_tokens`` tokens a text
+    (the package's limit is 256): the "embed fewer tokens" candidate, bench-only."""
+    from assistant.retrieval.embeddings import MiniLMOnnxEmbedder
+
+    original = MiniLMOnnxEmbedder._ensure_tokenizer
+
+    def ensure(self: MiniLMOnnxEmbedder) -> Any:
+        tokenizer = original(self)
+        tokenizer.enable_truncation(max_length=max_tokens)
+        return tokenizer
+
+    MiniLMOnnxEmbedder._ensure_tokenizer = ensure  # type: ignore[method-assign]
+
+
 def measure(suite: Path, corpus: Path, quantized: bool, models: Path) -> dict[str, Any]:
     from assistant.answer.service import Assistant
     from assistant.retrieval.indexer import sync
@@ -70,7 +85,12 @@ def main() -> None:
         default=[],
         help="only these graphs (default both); rows of separate runs can be concatenated",
     )
+    parser.add_argument(
+        "--max-tokens", type=int, default=0, help="truncate texts at this many tokens (bench)"
+    )
     args = parser.parse_args()
+    if args.max_tokens:
+        truncate_at(args.max_tokens)
     pairs = [tuple(map(Path, s.split("=", 1))) for s in args.suite] or [
         (ROOT / "evals/seeds.yaml", ROOT / "seeds")
     ]
@@ -79,6 +99,8 @@ def main() -> None:
     for suite, corpus in pairs:
         for quantized in [g == "int8" for g in args.graph or ("fp32", "int8")]:
             row = measure(suite, corpus, quantized, models)
+            if args.max_tokens:
+                row["max_tokens"] = args.max_tokens
             print(json.dumps(row), flush=True)
             rows.append(row)
     args.out.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
