@@ -134,11 +134,15 @@ class Filters:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A retrieved chunk; ``rank`` is 1-based, ``score`` is the fused score (higher is better)."""
+    """A retrieved chunk; ``rank`` is 1-based, ``score`` is the fused score (higher is better).
+    ``similarity`` is the question's cosine to the chunk's vector when a dense stage ran (for a
+    chunk only BM25 found, the lowest cosine the dense stage returned: its own is no higher);
+    ``None`` when no dense stage ran."""
 
     chunk: Chunk
     score: float
     rank: int
+    similarity: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         c = self.chunk
@@ -153,6 +157,7 @@ class Hit:
             "published": c.published,
             "score": self.score,
             "rank": self.rank,
+            "similarity": self.similarity,
         }
 
 

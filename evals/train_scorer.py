@@ -97,7 +97,8 @@ def collect(week: str, suites: Path, cache: Path, held_out_k: int = HELD_OUT_K) 
     now = _week_date(cases)
     cases += direct_cases(suites, week)
     key = hashlib.sha256(yaml.safe_dump(cases).encode()).hexdigest()[:12]
-    saved = cache / f"{week}-hits-{key}-{FittedAnswerer.pool_k}-{HELD_OUT_K}.pkl"
+    # v2: hits carry their dense similarity
+    saved = cache / f"{week}-hits-v2-{key}-{FittedAnswerer.pool_k}-{HELD_OUT_K}.pkl"
     index = _index(week, suites / "corpus" / week, cache)
     if saved.exists():
         found = pickle.loads(saved.read_bytes())
@@ -167,10 +168,10 @@ Model = tuple[np.ndarray, np.ndarray, np.ndarray, float]
 def fit(rows: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None) -> Model:
     """Class-balanced L2 logistic regression by Newton's method on standardised features;
     ``weights`` (per row) scale each row's say within its class."""
-    mean = rows.mean(axis=0)
-    std = rows.std(axis=0)
+    mean = np.nan_to_num(np.nanmean(rows, axis=0)) if len(rows) else np.zeros(rows.shape[1])
+    std = np.nan_to_num(np.nanstd(rows, axis=0)) if len(rows) else np.ones(rows.shape[1])
     std[std < 1e-9] = 1.0
-    x = np.hstack([(rows - mean) / std, np.ones((len(rows), 1))])
+    x = np.hstack([np.nan_to_num((rows - mean) / std), np.ones((len(rows), 1))])
     y = labels.astype(float)
     pos = max(1.0, y.sum())
     neg = max(1.0, len(y) - y.sum())
@@ -197,7 +198,7 @@ def _probs(rows: np.ndarray, model: Model) -> np.ndarray:
     mean, std, coef, intercept = model
     if not len(rows):
         return np.zeros(0)
-    return 1 / (1 + np.exp(-(((rows - mean) / std) @ coef + intercept)))
+    return 1 / (1 + np.exp(-(np.nan_to_num((rows - mean) / std) @ coef + intercept)))
 
 
 def _stack(examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:

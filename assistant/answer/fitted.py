@@ -145,7 +145,10 @@ def _reranked(hits: Sequence[Hit], pool: Pool, k: int) -> list[Hit]:
         cid = c.hit.chunk.id
         best_of[cid] = max(best_of.get(cid, 0.0), c.score)
     ordered = sorted(hits, key=lambda h: (-best_of.get(h.chunk.id, -1.0), h.rank))
-    return [Hit(h.chunk, best_of.get(h.chunk.id, 0.0), n) for n, h in enumerate(ordered[:k], 1)]
+    return [
+        replace(h, score=best_of.get(h.chunk.id, 0.0), rank=n)
+        for n, h in enumerate(ordered[:k], 1)
+    ]
 
 
 def _citation(n: int, c: Candidate) -> Citation:

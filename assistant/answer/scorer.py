@@ -52,6 +52,10 @@ FEATURES = (
     "new_span",  # a name, number or date the question does not mention is here
     "coverage_prev",  # coverage of the sentence before (an answer often follows its setup)
     "coverage_next",  # ...and of the sentence after
+    "coverage_rest",  # coverage of the question's terms outside its names ("paid", "injured")
+    "coverage_rest_window",  # ...in the sentence and one either side
+    "numbers_window",  # share of the question's numbers ("2014") within one sentence
+    "similarity",  # the passage's dense cosine to the question (unknown: the fitted mean)
 )
 
 
@@ -66,6 +70,11 @@ GATE_FEATURES = (
     "names_window",  # ...within two sentences of each other
     "numbers_article",  # the best share of its numbers in one article
     "missing_rare",  # the least the rarest missing term weighs in any article
+    "rest_top",  # coverage of the terms outside the names around the best sentence
+    "rest_best",  # ...the most of any of the three best sentences
+    "numbers_top",  # share of the question's numbers around the best sentence
+    "similarity_best",  # the highest dense cosine of any passage to the question
+    "similarity_top",  # ...of the best sentence's passage
 )
 
 
@@ -82,6 +91,7 @@ class Linear:
         if not len(rows):
             return np.zeros(0)
         z = (rows - np.asarray(self.mean)) / np.asarray(self.std)
+        z = np.nan_to_num(z, nan=0.0)  # a feature the retriever cannot give: its mean
         return 1.0 / (1.0 + np.exp(-(z @ np.asarray(self.coef) + self.intercept)))
 
     @classmethod
@@ -145,8 +155,11 @@ def feature_rows(question: Question, pool: Pool, as_of: str = "") -> np.ndarray:
     weight = _weights_for(q_terms, pool)
     names = [term_set(n) for n in question.names]
     numbers = [fold(n) for n in question.numbers]
+    number_terms = [term_set(n) for n in question.numbers]
     bigrams = list(pairwise(q_terms))
     total = sum(weight.values()) or 1.0
+    named = {t for n in names for t in n}
+    rest = {t: w for t, w in weight.items() if t not in named}
     rows = np.zeros((len(pool.items), len(FEATURES)), dtype=np.float64)
     article_cache: dict[str, tuple[float, float, float, float, float]] = {}
     common: dict[str, frozenset[str]] = {}  # words each article writes in lowercase
@@ -205,6 +218,10 @@ def feature_rows(question: Question, pool: Pool, as_of: str = "") -> np.ndarray:
             float(new),
             _share(weight, pool.neighbour(c, -1)),
             _share(weight, pool.neighbour(c, 1)),
+            _share(rest, c.terms) if rest else 1.0,
+            _share(rest, window) if rest else 1.0,
+            _name_share(number_terms, window),
+            math.nan if c.hit.similarity is None else c.hit.similarity,
         )
     return rows
 
@@ -217,6 +234,9 @@ def gate_row(rows: np.ndarray, probs: np.ndarray) -> np.ndarray:
         return np.zeros(len(GATE_FEATURES))
     col = {name: rows[:, i] for i, name in enumerate(FEATURES)}
     ranked = np.sort(probs)[::-1]
+    order = np.argsort(-probs)
+    similar = col["similarity"]
+    known = similar[~np.isnan(similar)]
     return np.array([
         ranked[0],
         ranked[1] if len(ranked) > 1 else 0.0,
@@ -227,6 +247,11 @@ def gate_row(rows: np.ndarray, probs: np.ndarray) -> np.ndarray:
         float(col["names_window"].max()),
         float(col["numbers_article"].max()),
         float(col["missing_rare"].min()),
+        float(col["coverage_rest_window"][order[0]]),
+        float(col["coverage_rest_window"][order[:3]].max()),
+        float(col["numbers_window"][order[0]]),
+        float(known.max()) if len(known) else math.nan,
+        float(similar[order[0]]),
     ])
 
 

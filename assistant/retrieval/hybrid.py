@@ -60,7 +60,8 @@ class HybridRetriever:
             return []
         n = max(self.settings.fetch_k, k)
         accept = None if filters is None or filters.is_empty() else filters.accepts
-        dense = self._dense(query, n, filters)
+        similar: dict[str, float] = {}
+        dense = self._dense(query, n, filters, similar)
         lexical = self._lexical(query, n, accept)
         if accept is not None:
             dense = [h for h in dense if accept(h[0])]
@@ -77,13 +78,23 @@ class HybridRetriever:
             self.settings.rrf_k,
         )
         best = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-        return [Hit(chunks[cid], score, rank) for rank, (cid, score) in enumerate(best, start=1)]
+        floor = min(similar.values(), default=None)  # a chunk dense did not return is below
+        return [
+            Hit(chunks[cid], score, rank, similar.get(cid, floor))
+            for rank, (cid, score) in enumerate(best, start=1)
+        ]
 
-    def _dense(self, query: str, n: int, filters: Filters | None) -> list[tuple[Chunk, str]]:
+    def _dense(
+        self, query: str, n: int, filters: Filters | None, similar: dict[str, float] | None = None
+    ) -> list[tuple[Chunk, str]]:
+        """The dense stage's chunks, best first; their cosines to the query go in ``similar``."""
         if self.settings.dense_weight <= 0:
             return []
         vector = self.embedder.embed_query(query)
-        return [(h.chunk, h.content_hash) for h in self.store.query(vector, n, filters)]
+        found = self.store.query(vector, n, filters)
+        if similar is not None:
+            similar.update((h.chunk.id, 1.0 - h.distance) for h in found)
+        return [(h.chunk, h.content_hash) for h in found]
 
     def _lexical(
         self, query: str, n: int, accept: Callable[[Chunk], bool] | None

@@ -154,3 +154,44 @@ def test_a_neighbour_rated_nearly_as_high_joins_the_best_quote(index: MemoryInde
     assert (merged.start, merged.end) == (best.start, after.end)
     assert merged.text == _text(best.article_id)[merged.start : merged.end]
     assert best.text in merged.text and after.text in merged.text
+
+
+def test_an_unknown_dense_similarity_scores_as_the_fitted_mean(index: MemoryIndex) -> None:
+    import numpy as np
+
+    from assistant.answer.scorer import FEATURES, feature_rows
+
+    question = "Who won the 2012 Heisman Trophy?"
+    pool = candidates(index.retrieve(question, 3), index)  # BM25 only: no cosine
+    rows = feature_rows(analyse(question), pool)
+    col = FEATURES.index("similarity")
+    assert np.isnan(rows[:, col]).all()
+    sentence = packaged_weights().sentence
+    imputed = rows.copy()
+    imputed[:, col] = sentence.mean[col]
+    assert np.allclose(sentence(rows), sentence(imputed))
+
+
+def test_coverage_outside_the_names_sees_the_asked_predicate(index: MemoryIndex) -> None:
+    from assistant.answer.scorer import FEATURES, feature_rows
+
+    pool = candidates(index.retrieve("Johnny Manziel Heisman", 3), index)
+    won = next(i for i, c in enumerate(pool.items) if "won the 2012 Heisman" in c.text)
+    rest = FEATURES.index("coverage_rest")
+    names = FEATURES.index("names_sentence")
+    asked_won = feature_rows(analyse("When did Johnny Manziel win the Heisman Trophy?"), pool)
+    asked_paid = feature_rows(analyse("What was Johnny Manziel paid for the Heisman Trophy?"), pool)
+    assert asked_won[won, names] == asked_paid[won, names] == 1.0  # the names are all there
+    assert asked_won[won, rest] == 1.0  # "win" is there too
+    assert asked_paid[won, rest] == 0.0  # "paid" is not
+
+
+def test_the_questions_year_must_be_near_the_sentence(index: MemoryIndex) -> None:
+    from assistant.answer.scorer import FEATURES, feature_rows
+
+    pool = candidates(index.retrieve("Heisman Trophy winner", 3), index)
+    won = next(i for i, c in enumerate(pool.items) if "won the 2012 Heisman" in c.text)
+    col = FEATURES.index("numbers_window")
+    assert feature_rows(analyse("Who won the 2012 Heisman Trophy?"), pool)[won, col] == 1.0
+    assert feature_rows(analyse("Who won the 2014 Heisman Trophy?"), pool)[won, col] == 0.0
+    assert feature_rows(analyse("Who won the Heisman Trophy?"), pool)[won, col] == 1.0  # none

@@ -63,6 +63,20 @@ def test_hits_are_ranked_fused_and_verifiable(built: tuple[Settings, Index]) -> 
     assert index.retriever.retrieve("   ", 5) == []
 
 
+def test_hits_carry_the_dense_cosine_or_its_bound(built: tuple[Settings, Index]) -> None:
+    settings, index = built
+    query = "solar tariff story number 7"
+    vector = HashEmbedder().embed_query(query)
+    dense = {h.chunk.id: 1.0 - h.distance for h in ChromaStore(settings).query(vector, 3)}
+    retriever = index.retriever
+    retriever.settings = retriever.settings.model_copy(update={"fetch_k": 3})
+    hits = retriever.retrieve(query, 3)
+    assert any(h.chunk.id not in dense for h in hits)  # BM25 alone found some
+    for h in hits:
+        assert h.similarity == pytest.approx(dense.get(h.chunk.id, min(dense.values())))
+    assert hits[0].to_dict()["similarity"] == hits[0].similarity
+
+
 def test_filters_apply_to_both_rankings(built: tuple[Settings, Index]) -> None:
     _, index = built
     f = Filters(outlets=("daily planet",))
