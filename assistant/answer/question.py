@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.text.tokens import STOPWORDS, fold, terms, words
+from assistant.text.tokens import IRREGULAR, STOPWORDS, WORD, fold, stem, terms, words
 
 # Words that only say what kind of answer is wanted; articles rarely contain them by it.
 _TYPE_NOUNS = frozenset(
     """name person people one year date day month time place city country state town
     number amount kind type way thing""".split()
 )
+_TYPE_TERMS = frozenset(stem(w) for w in _TYPE_NOUNS)  # as terms() gives them: city → citi
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
@@ -49,6 +50,7 @@ class Question:
     names: list[str] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)
     present: bool = False  # asks about "this week", "the latest", "now"
+    head: str = ""  # stem of the noun after "which"/"what": "state" in "which key state"
 
     @property
     def typed(self) -> bool:
@@ -94,6 +96,47 @@ def kind_of(text: str) -> str:
     return "other"
 
 
+_HEAD_START = re.compile(r"\b(?:which|what)\s+", re.IGNORECASE)
+_HEAD_SKIP = re.compile(
+    r"(?:(?:kind|type|sort|part|one|ones)\s+of\s+|of\s+(?:the\s+)?(?:following\s+|these\s+)?)",
+    re.IGNORECASE,
+)
+_HEAD_WORDS = 5
+# Irregular forms, mostly past tenses ("took", "won"): after a noun they start the verb.
+_PAST = frozenset(form for form in IRREGULAR if not form.endswith("s"))
+
+
+def head_noun(text: str) -> str:
+    """The stemmed noun a "which"/"what" question names as its answer's kind: the last word
+    of the words that follow it, before a function word, punctuation, a possessive's noun or
+    a past-tense verb or adverb ("which island nation plunged" → nation, "what type of
+    renewable energy" → energy). A lowercase word wins over a capitalised modifier ("Which
+    Ivy League university" → university)."""
+    start = _HEAD_START.search(text)
+    if start is None:
+        return ""
+    rest = text[start.end() :]
+    skip = _HEAD_SKIP.match(rest)
+    if skip:
+        rest = rest[skip.end() :]
+    run: list[str] = []
+    at = 0
+    for m in WORD.finditer(rest):
+        word, key = m.group(0), fold(m.group(0))
+        if (rest[at : m.start()].strip() and run) or key in STOPWORDS or len(run) >= _HEAD_WORDS:
+            break
+        if run and (key.endswith(("ed", "ly")) or key in _PAST):
+            break  # "which show received …", "which actor won …", "which chain recently"
+        run.append(word)
+        at = m.end()
+        if key.endswith("'s"):
+            break  # "which country's lawmakers": the answer is the country
+    run = [w for w in run if not w.isdigit()]
+    lower = [w for w in run if w[:1].islower()]
+    head = (lower or run)[-1:]
+    return stem(fold(head[0])) if head else ""
+
+
 def names_in(text: str) -> list[str]:
     """Capitalised phrases that are not merely the first word of a sentence or a function
     word: "Johnny Manziel", "Heisman Trophy", "United Kingdom"."""
@@ -130,7 +173,7 @@ def analyse(question: str) -> Question:
         core = label.group(1).strip()
     asking = asking_part(core)
     kind = kind_of(asking)
-    body_terms = [t for t in terms(f"{core} {context}") if t not in _TYPE_NOUNS]
+    body_terms = [t for t in terms(f"{core} {context}") if t not in _TYPE_TERMS]
     return Question(
         text=asking,
         full=question,
@@ -139,6 +182,7 @@ def analyse(question: str) -> Question:
         names=names_in(core),
         numbers=list(dict.fromkeys(_NUMBER.findall(core))),
         present=_PRESENT.search(core) is not None,
+        head=head_noun(asking),
     )
 
 

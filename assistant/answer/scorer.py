@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.answer.question import Question
 from assistant.answer.sentence_pool import Candidate, Pool
-from assistant.answer.spans import answer_span, lowercase_words, spans
+from assistant.answer.spans import answer_span, head_spans, lowercase_words, spans
 from assistant.text.tokens import fold, term_set
 
 if TYPE_CHECKING:
@@ -56,6 +56,8 @@ FEATURES = (
     "coverage_rest_window",  # ...in the sentence and one either side
     "numbers_window",  # share of the question's numbers ("2014") within one sentence
     "similarity",  # the passage's dense cosine to the question (unknown: the fitted mean)
+    "head_sentence",  # the noun a "which X" question names (state, company) is in the sentence
+    "head_span",  # ...bound to a new span: "the state of Ohio", "Acme, the company"
 )
 
 
@@ -190,6 +192,11 @@ def feature_rows(question: Question, pool: Pool, as_of: str = "") -> np.ndarray:
         new = any(
             not term_set(c.text[s.start : s.end]) <= asked for s in spans(c.text)
         )
+        head_seen = bool(question.head) and question.head in c.terms
+        head_new = head_seen and any(
+            not term_set(c.text[s.start : s.end]) - {question.head} <= asked
+            for s in head_spans(c.text, question.head)
+        )
         days = _days(c.hit.chunk.published, as_of) if as_of and c.hit.chunk.published else None
         rows[i] = (
             coverage,
@@ -222,6 +229,8 @@ def feature_rows(question: Question, pool: Pool, as_of: str = "") -> np.ndarray:
             _share(rest, window) if rest else 1.0,
             _name_share(number_terms, window),
             math.nan if c.hit.similarity is None else c.hit.similarity,
+            float(head_seen),
+            float(head_new),
         )
     return rows
 

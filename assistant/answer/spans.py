@@ -180,6 +180,60 @@ def _common_opener(sentence: str, s: SpanMatch, common: frozenset[str]) -> bool:
     return not opening and " " not in text and text.lower() in common
 
 
+_DETERMINERS = frozenset("the a an its their his her".split())
+_COPULAS = frozenset("is was are were".split())
+_CLAUSE_BREAK = re.compile(r"[;:()\[\]—–.!?]|\s-\s")
+
+
+@lru_cache(maxsize=32768)
+def head_spans(sentence: str, head: str) -> tuple[SpanMatch, ...]:
+    """The spans of ``sentence`` whose kind the noun ``head`` (a stem) names, by how English
+    binds a noun to a name: the noun ends the name ("… Memorial Hospital"), comes right
+    after it ("Ohio-based company", "Acme Corp. company"), before it ("the company Acme",
+    "the state of Ohio", "the company, Acme") or in an apposition or copula after it
+    ("Acme, the e-commerce company", "Acme is a company"). No list of what is a state."""
+    tokens = _tokens(sentence)
+    if not head or not any(t[3] == head for t in tokens):
+        return ()
+    return tuple(s for s in spans(sentence) if _binds(sentence, tokens, s, head))
+
+
+def _binds(
+    sentence: str, tokens: tuple[tuple[int, int, str, str], ...], s: SpanMatch, head: str
+) -> bool:
+    inside = [t for t in tokens if s.start <= t[0] < s.end]
+    if len(inside) > 1 and inside[-1][3] == head:
+        return True
+    before = [t for t in tokens if t[1] <= s.start][-4:]
+    after = [t for t in tokens if t[0] >= s.end][:5]
+    for i, t in enumerate(before):
+        if t[3] == head and not _CLAUSE_BREAK.search(sentence[t[1] : s.start]):
+            between = [w for _, _, w, _ in before[i + 1 :]]
+            if between in ([], ["of"], ["of", "the"]):
+                return True
+    for i, t in enumerate(after):
+        if t[3] != head or _CLAUSE_BREAK.search(sentence[s.end : t[0]]):
+            continue
+        between = [w for _, _, w, _ in after[:i]]
+        if not between:
+            return True
+        while between and between[0] in _COPULAS:
+            between = between[1:]
+        if between and between[0] in _DETERMINERS and len(between) <= 3:
+            return True
+    return False
+
+
+@lru_cache(maxsize=32768)
+def _tokens(sentence: str) -> tuple[tuple[int, int, str, str], ...]:
+    """Each word's offsets, folded form and stem."""
+    out = []
+    for m in WORD.finditer(sentence):
+        word = fold(m.group(0))
+        out.append((m.start(), m.end(), word, stem(word)))
+    return tuple(out)
+
+
 @lru_cache(maxsize=32768)
 def _stems(sentence: str) -> tuple[tuple[int, str], ...]:
     return tuple((m.start(), stem(fold(m.group(0)))) for m in WORD.finditer(sentence))
