@@ -38,7 +38,7 @@ class FittedAnswerer:
 
     name = "fitted"
     model = "fitted-scorer-v1"
-    pool_k = 20  # passages it reads; it re-ranks them and keeps the settings' k as evidence
+    pool_k = 25  # passages it reads; it re-ranks them and keeps the settings' k as evidence
     uses_as_of = True
 
     def __init__(
