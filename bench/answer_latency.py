@@ -84,6 +84,8 @@ def measure(settings: Any, questions: list[tuple[str, str]], passes: int) -> dic
 
 
 def section(r: dict[str, Any]) -> str:
+    pools = {b.get("pool_k") for i in r["indexes"].values() for n, b in i.items() if n == "fitted"}
+    pool = "/".join(str(p) for p in sorted(p for p in pools if p)) or "?"
     lines = [
         BEGIN,
         "## Answer latency (bench/answer_latency.py)",
@@ -91,7 +93,7 @@ def section(r: dict[str, Any]) -> str:
         f"{r['date']}, {r['cores']} cores, load average {r['load_start'][0]:.1f} at start, "
         f"{r['load_end'][0]:.1f} at the end; warm, k=6, {r['passes']} passes over each "
         "suite's questions. *retrieve* is the hybrid retrieval of the backend's pool alone "
-        "(20 passages for `fitted`), timed in the same loop: the ratio is the figure that "
+        f"({pool} passages for `fitted`), timed in the same loop: the ratio is the figure that "
         "holds on a busy machine.",
         "",
         "| index | chunks | backend | ask p50 ms | ask p95 ms | answerer p50 ms | "
