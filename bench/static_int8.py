@@ -297,6 +297,9 @@ def main() -> None:
     parser.add_argument("--variant", action="append", default=[], choices=sorted(VARIANTS))
     parser.add_argument("--models", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=ROOT / "bench/static_int8.json")
+    parser.add_argument(
+        "--alternate", action="store_true", help="reverse the order every 2nd round"
+    )
     parser.add_argument("--gemm-only", action="store_true", help="only the int8 GEMM ceiling")
     args = parser.parse_args()
 
@@ -360,15 +363,20 @@ def main() -> None:
     fp32_rates: list[float] = []
     for emb in [fp32, *embedders.values()]:
         emb.embed_documents(timing[:8])  # warm
-    for _ in range(args.rounds):
-        t = time.perf_counter()
-        fp32.embed_documents(timing)
-        fp32_s = time.perf_counter() - t
+    order = ["fp32", *embedders]
+    runners = {"fp32": fp32, **embedders}
+    for i in range(args.rounds):
+        # --alternate: odd rounds run the configs in reverse, fp32 last, so a position effect
+        # (fp32 always first) cannot pass for a speed-up.
+        seconds = {}
+        for name in reversed(order) if args.alternate and i % 2 else order:
+            t = time.perf_counter()
+            runners[name].embed_documents(timing)
+            seconds[name] = time.perf_counter() - t
+        fp32_s = seconds["fp32"]
         fp32_rates.append(fp32_tokens / fp32_s)
         for name, emb in embedders.items():
-            t = time.perf_counter()
-            emb.embed_documents(timing)
-            s = time.perf_counter() - t
+            s = seconds[name]
             per_round[name].append(
                 {
                     "tokens_s": emb.count_tokens(timing) / s,
@@ -405,6 +413,7 @@ def main() -> None:
         "calibration_chunks": args.calib,
         "timing_texts": len(timing),
         "rounds": args.rounds,
+        "alternate": args.alternate,
         "fp32_tokens_s_median": round(statistics.median(fp32_rates)),
         "threads": fp32.threads,
         "load_start": [round(x, 2) for x in load_start],
