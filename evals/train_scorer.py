@@ -196,9 +196,7 @@ def fit(rows: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None)
 
 def _probs(rows: np.ndarray, model: Model) -> np.ndarray:
     mean, std, coef, intercept = model
-    if not len(rows):
-        return np.zeros(0)
-    return 1 / (1 + np.exp(-(np.nan_to_num((rows - mean) / std) @ coef + intercept)))
+    return Linear(list(mean), list(std), list(coef), intercept)(rows)
 
 
 def _stack(examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:

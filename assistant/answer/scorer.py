@@ -162,6 +162,7 @@ def feature_rows(question: Question, pool: Pool, as_of: str = "") -> np.ndarray:
     total = sum(weight.values()) or 1.0
     named = {t for n in names for t in n}
     rest = {t: w for t, w in weight.items() if t not in named}
+    asked = set(q_terms) | named
     rows = np.zeros((len(pool.items), len(FEATURES)), dtype=np.float64)
     article_cache: dict[str, tuple[float, float, float, float, float]] = {}
     common: dict[str, frozenset[str]] = {}  # words each article writes in lowercase
@@ -187,7 +188,6 @@ def feature_rows(question: Question, pool: Pool, as_of: str = "") -> np.ndarray:
         has_span = question.typed and (
             answer_span(question, c.text, common[c.article_id]) is not None
         )
-        asked = set(q_terms) | {t for n in names for t in n}
         novel = len(c.terms - asked) / len(c.terms) if c.terms else 0.0
         new = any(
             not term_set(c.text[s.start : s.end]) <= asked for s in spans(c.text)

@@ -234,9 +234,8 @@ def _tokens(sentence: str) -> tuple[tuple[int, int, str, str], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=32768)
-def _stems(sentence: str) -> tuple[tuple[int, str], ...]:
-    return tuple((m.start(), stem(fold(m.group(0)))) for m in WORD.finditer(sentence))
+def _stems(sentence: str) -> list[tuple[int, str]]:
+    return [(start, word_stem) for start, _, _, word_stem in _tokens(sentence)]
 
 
 def person_like(name: str) -> bool:
