@@ -39,6 +39,7 @@ class FittedAnswerer:
     name = "fitted"
     model = "fitted-scorer-v1"
     pool_k = 25  # passages it reads; it re-ranks them and keeps the settings' k as evidence
+    # (answered or refused: the sources shown are the re-ranked ones)
     uses_as_of = True
 
     def __init__(
@@ -75,7 +76,9 @@ class FittedAnswerer:
         top = best(pool)
         assert top is not None
         if answerable < self.weights.threshold:
-            return self._refuse(question, _reason(q, pool), answerable)
+            refused = self._refuse(question, _reason(q, pool), answerable)
+            refused.evidence = _reranked(hits, pool, self.k)
+            return refused
         chosen = _select(top, pool, self.max_quotes)
         chosen[0] = _widened(chosen[0], pool)
         answer = _compose(question, q, chosen, self.name, self.model, pool)
@@ -139,15 +142,23 @@ def _widened(c: Candidate, pool: Pool) -> Candidate:
 
 
 def _reranked(hits: Sequence[Hit], pool: Pool, k: int) -> list[Hit]:
-    """The passages ordered by their best sentence's probability (retrieval rank breaks ties)."""
+    """The passages ordered by their best sentence's probability (retrieval rank breaks ties),
+    one passage an article first: the ``k`` shown are the ``k`` best articles' best passages,
+    and other passages of theirs fill in only when fewer articles were found."""
     best_of: dict[str, float] = {}
     for c in pool.items:
         cid = c.hit.chunk.id
         best_of[cid] = max(best_of.get(cid, 0.0), c.score)
     ordered = sorted(hits, key=lambda h: (-best_of.get(h.chunk.id, -1.0), h.rank))
+    seen: set[str] = set()
+    first: list[Hit] = []
+    rest: list[Hit] = []
+    for h in ordered:
+        (rest if h.chunk.article_id in seen else first).append(h)
+        seen.add(h.chunk.article_id)
     return [
         replace(h, score=best_of.get(h.chunk.id, 0.0), rank=n)
-        for n, h in enumerate(ordered[:k], 1)
+        for n, h in enumerate((first + rest)[:k], 1)
     ]
 
 

@@ -5,16 +5,17 @@ these are the cases a new user hit on real news (issue: answers that hold on any
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from assistant.answer.fitted import FittedAnswerer, _reason
+from assistant.answer.fitted import FittedAnswerer, _reason, _reranked
 from assistant.answer.question import analyse
 from assistant.answer.scorer import packaged_weights
 from assistant.answer.sentence_pool import candidates
 from assistant.retrieval.memory import MemoryIndex
 from assistant.settings import load_settings
-from assistant.types import Answer
+from assistant.types import Answer, Chunk, Hit
 
 CORPUS = Path(__file__).parent / "data" / "generic"
 
@@ -128,6 +129,29 @@ def test_evidence_is_re_ranked_by_the_best_sentence(index: MemoryIndex) -> None:
     answer = ask(index, "Who is the Heisman Trophy winner in 2012?")
     assert answer.evidence[0].chunk.article_id == "sports-heisman.md"
     assert [h.rank for h in answer.evidence] == list(range(1, len(answer.evidence) + 1))
+
+
+def test_a_refusal_shows_the_re_ranked_passages_too(index: MemoryIndex) -> None:
+    question = "Which two US presidents died on July 4 in the same year?"
+    hits = index.retrieve(question, FittedAnswerer.pool_k)
+    answer = FittedAnswerer().answer(question, hits, index)
+    assert answer.refused
+    assert answer.evidence
+    assert [h.rank for h in answer.evidence] == list(range(1, len(answer.evidence) + 1))
+    assert {h.chunk.id for h in answer.evidence} <= {h.chunk.id for h in hits}
+
+
+def test_evidence_shows_the_best_articles_before_a_second_passage_of_one() -> None:
+    def hit(article: str, n: int, rank: int) -> Hit:
+        return Hit(Chunk(f"{article}:{n}", article, n, "text", 0, 4), 0.0, rank)
+
+    hits = [hit("a", 0, 1), hit("a", 1, 2), hit("b", 0, 3), hit("a", 2, 4), hit("c", 0, 5)]
+    scores = {"a:0": 0.9, "a:1": 0.8, "b:0": 0.3, "a:2": 0.7, "c:0": 0.1}
+    pool = SimpleNamespace(items=[SimpleNamespace(hit=h, score=scores[h.chunk.id]) for h in hits])
+    shown = _reranked(hits, pool, 4)  # type: ignore[arg-type]
+    assert [h.chunk.id for h in shown] == ["a:0", "b:0", "c:0", "a:1"]
+    assert [h.rank for h in shown] == [1, 2, 3, 4]
+    assert [h.score for h in shown] == [0.9, 0.3, 0.1, 0.8]
 
 
 def test_weights_record_their_split_and_metrics() -> None:
