@@ -16,7 +16,7 @@ from dataclasses import replace
 from assistant.answer.base import near_duplicate, quote_citation, quoted_text, refusal
 from assistant.answer.events import Event, replay
 from assistant.answer.question import Question, analyse, question_phrase
-from assistant.answer.scorer import Weights, best, packaged_weights, score
+from assistant.answer.scorer import Weights, best, ground, packaged_weights, score
 from assistant.answer.sentence_pool import Candidate, Pool, candidates
 from assistant.answer.spans import answer_span, lowercase_words
 from assistant.retrieval.base import ArticleSource
@@ -72,6 +72,7 @@ class FittedAnswerer:
         pool = candidates(hits, source)
         if not pool.items:
             return self._refuse(question, "No passage in the index matches the question.")
+        q = ground(q, pool)
         answerable = score(q, pool, self.weights, as_of)
         top = best(pool)
         assert top is not None

@@ -51,6 +51,9 @@ class Question:
     numbers: list[str] = field(default_factory=list)
     present: bool = False  # asks about "this week", "the latest", "now"
     head: str = ""  # stem of the noun after "which"/"what": "state" in "which key state"
+    # names that are one capitalised word opening a sentence ("Newly released figures…"):
+    # a name, or a word capitalised for coming first; the articles decide (scorer.ground)
+    openers: list[str] = field(default_factory=list)
 
     @property
     def typed(self) -> bool:
@@ -140,7 +143,18 @@ def head_noun(text: str) -> str:
 def names_in(text: str) -> list[str]:
     """Capitalised phrases that are not merely the first word of a sentence or a function
     word: "Johnny Manziel", "Heisman Trophy", "United Kingdom"."""
-    found: list[str] = []
+    return [phrase for phrase, _ in _name_runs(text)]
+
+
+def openers_in(text: str) -> list[str]:
+    """The names of ``text`` that are one word, capitalised only at its first letter, opening
+    a sentence: "Newly", "Despite", "Tesla" (not "NASA" or "iPhone")."""
+    return [p for p, first in _name_runs(text) if first and " " not in p and p[1:].islower()]
+
+
+def _name_runs(text: str) -> list[tuple[str, bool]]:
+    """Each name once, with whether it is a single word opening a sentence."""
+    found: dict[str, bool] = {}
     for m in _CAPITAL_RUN.finditer(text):
         phrase = m.group(0).strip(" .’'")
         tokens = phrase.split()
@@ -154,9 +168,9 @@ def names_in(text: str) -> list[str]:
         phrase = re.sub(r"['’]s$", "", " ".join(tokens))
         if fold(phrase) in MONTH_WORDS | DAY_WORDS:
             continue
-        if phrase not in found:
-            found.append(phrase)
-    return found
+        opener = first_word and len(tokens) == 1 and len(m.group(0).split()) == 1
+        found[phrase] = found.get(phrase, True) and opener
+    return list(found.items())
 
 
 _IDENTITY = re.compile(
@@ -180,6 +194,7 @@ def analyse(question: str) -> Question:
         kind=kind,
         terms=list(dict.fromkeys(body_terms)),
         names=names_in(core),
+        openers=openers_in(core),
         numbers=list(dict.fromkeys(_NUMBER.findall(core))),
         present=_PRESENT.search(core) is not None,
         head=head_noun(asking),

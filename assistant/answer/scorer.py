@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from importlib import resources
@@ -149,10 +150,25 @@ def _days(a: str, b: str) -> int | None:
         return None
 
 
+def ground(question: Question, pool: Pool) -> Question:
+    """``question`` without the names that are only a sentence's capitalised first word
+    ("Newly" in "Newly released figures show…"): an opening word stays a name when an
+    article found writes it capitalised inside a sentence ("shares of Tesla fell")."""
+    if not question.openers:
+        return question
+    keep = {
+        n for n in question.openers
+        if any(re.search(rf"(?<=[a-z0-9,;’'”)] ){re.escape(n)}\b", t) for t in pool.texts.values())
+    }
+    drop = set(question.openers) - keep
+    return replace(question, names=[n for n in question.names if n not in drop], openers=[])
+
+
 def feature_rows(question: Question, pool: Pool, as_of: str = "") -> np.ndarray:
     """One row of FEATURES per candidate of ``pool``, in order."""
     import numpy as np
 
+    question = ground(question, pool)
     q_terms = list(question.terms)
     weight = _weights_for(q_terms, pool)
     names = [term_set(n) for n in question.names]
