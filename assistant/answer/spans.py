@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.answer.question import DAY_WORDS, MONTH_WORDS, Question
+from assistant.text.sentences import sentence_spans
 from assistant.text.tokens import STOPWORDS, WORD, fold, stem, term_set
 
 _MONTH = (
@@ -151,12 +152,18 @@ def answer_span(
         found = term_set(sentence[s.start : s.end])
         return bool(found) and not found <= asked and not found & named_terms
 
-    found = [
-        s for s in spans(sentence)
-        if s.kind in wanted and new(s) and not _common_opener(sentence, s, common)
-    ]
+    found: list[SpanMatch] = []
+    persons: list[SpanMatch] = []
+    for base, piece in _pieces(sentence):
+        found += [
+            _shifted(s, base) for s in spans(piece)
+            if s.kind in wanted and not _common_opener(piece, s, common)
+        ]
+        if question.kind == "who":
+            persons += [_shifted(p, base) for p in person_spans(piece, common)]
+    found = [s for s in found if new(s)]
     if question.kind == "who":
-        found = [p for p in person_spans(sentence, common) if new(p)] or found
+        found = [p for p in persons if new(p)] or found
     if not found:
         return None
     anchors = [at for at, word in _stems(sentence) if word in asked]
@@ -166,6 +173,19 @@ def answer_span(
         return (wanted.index(s.kind), near, s.start)
 
     return min(found, key=distance)
+
+
+@lru_cache(maxsize=32768)
+def _pieces(text: str) -> tuple[tuple[int, str], ...]:
+    """The sentences of a quote with their offsets (a widened quote holds two or three): no
+    span crosses a sentence's end ("the CDC. Officials said…"), and each sentence's first
+    word is judged as one."""
+    found = sentence_spans(text)
+    return tuple((a, text[a:b]) for a, b in found) if len(found) > 1 else ((0, text),)
+
+
+def _shifted(s: SpanMatch, base: int) -> SpanMatch:
+    return s if not base else SpanMatch(s.start + base, s.end + base, s.kind)
 
 
 def _common_opener(sentence: str, s: SpanMatch, common: frozenset[str]) -> bool:

@@ -83,3 +83,16 @@ def test_a_common_word_opening_the_sentence_is_not_the_answer() -> None:
     named = "Officially, Coldplay sold out the stadium both nights."
     assert short(question, named, common) == "Coldplay"
     assert short(question, "Coldplay sold out the stadium both nights.", common) == "Coldplay"
+
+
+def test_no_span_crosses_the_end_of_a_sentence_in_a_widened_quote() -> None:
+    quote = "The figures were released by the CDC. Officials said Ohio led the count."
+    question = "Which agency released the figures?"
+    assert short(question, quote) == "CDC"  # not "CDC. Officials"
+
+
+def test_each_sentence_of_a_widened_quote_has_its_own_first_word() -> None:
+    quote = "The tour ended in May. Officially, the stadium sold out both nights."
+    question = "Which band sold out the stadium?"
+    common = frozenset({"officially", "the", "stadium"})
+    assert short(question, quote, common) == ""  # "Officially" opens the second sentence
