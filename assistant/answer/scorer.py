@@ -185,7 +185,7 @@ def feature_rows(question: Question, pool: Pool, as_of: str = "") -> np.ndarray:
     for i, c in enumerate(pool.items):
         if c.article_id not in article_cache:
             terms = pool.article_terms(c.article_id)
-            text = fold(pool.texts[c.article_id])
+            text = fold(pool.texts[c.article_id]) if numbers else ""
             missing = [weight[t] for t in q_terms if t not in terms]
             article_cache[c.article_id] = (
                 _share(weight, terms),

@@ -293,9 +293,14 @@ def _person(sentence: str, base: int, run: list[re.Match[str]]) -> list[SpanMatc
     return [SpanMatch(s, e, "name")] if person_like(sentence[s:e]) else []
 
 
+@lru_cache(maxsize=512)
 def lowercase_words(text: str) -> frozenset[str]:
-    """Words ``text`` writes in lowercase somewhere: common words, not names."""
-    return frozenset(m.group(0) for m in re.finditer(r"\b[a-z][a-z'’-]+\b", text))
+    """Words ``text`` writes in lowercase somewhere: common words, not names. Cached: an
+    article is read again by every question that retrieves it."""
+    return frozenset(_LOWERCASE_WORD.findall(text))
+
+
+_LOWERCASE_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
 
 
 def people(text: str) -> list[str]:
