@@ -140,7 +140,9 @@ def markdown(
         f" retrieved passage whole; the baseline), `{OLD_RULES}` (the rule-based extractive"
         " answerer before issue 9, saved runs in `evals/results/rules-*.json`, only for the"
         " suites it was run on). recall@k = share of answerable questions with a gold article"
-        " among a stage's top k passages; p50 = median wall time per question.",
+        " among a stage's top k passages; gold article in top k = ...among the k passages the"
+        " answer shows as its sources (`fitted` re-ranks the 25 it reads, one passage an"
+        " article first); p50 = median wall time per question.",
         "",
     ]
     head = ["suite", "backend", "turns", *(label for _, label in COLUMNS), "p50 ms"]
