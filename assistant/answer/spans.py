@@ -161,7 +161,7 @@ def answer_span(
         ]
         if question.kind == "who":
             persons += [_shifted(p, base) for p in person_spans(piece, common)]
-    found = [s for s in found if new(s)]
+    found = [s for s in found if new(s) and _unit_fits(question, sentence[s.start : s.end])]
     if question.kind == "who":
         found = [p for p in persons if new(p)] or found
     if not found:
@@ -173,6 +173,26 @@ def answer_span(
         return (wanted.index(s.kind), near, s.start)
 
     return min(found, key=distance)
+
+
+_MEASURE = re.compile(
+    r"(%|percent|per cent|years? old|-year-old|km|miles|kg|pounds|degrees)$", re.IGNORECASE
+)
+_AGE = ("years old", "year old", "-year-old")
+
+
+def _unit_fits(question: Question, span: str) -> bool:
+    """A count is not a measure: "how many people attended" is not answered by "40 miles"
+    unless the question counts miles, and no "how much" or "how many" is an age."""
+    if question.kind not in ("how_many", "how_much"):
+        return True
+    unit = _MEASURE.search(span)
+    if unit is None:
+        return True
+    word = unit.group(1).lower()
+    if word in _AGE:
+        return False
+    return question.kind == "how_much" or bool(term_set(word) & set(question.terms))
 
 
 @lru_cache(maxsize=32768)

@@ -96,3 +96,21 @@ def test_each_sentence_of_a_widened_quote_has_its_own_first_word() -> None:
     question = "Which band sold out the stadium?"
     common = frozenset({"officially", "the", "stadium"})
     assert short(question, quote, common) == ""  # "Officially" opens the second sentence
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answer"),
+    [
+        ("How many people attended the concert?", "The hall is 40 miles from the city.", ""),
+        ("How many people attended the concert?", "It is 40 miles away; 9,000 fans came.", "9,000"),
+        ("How many miles is the hall from the city?", "The hall is 40 miles from the city.",
+         "40 miles"),
+        ("How much was the hiker fined?", "A 23-year-old hiker fell into the crater.", ""),
+        ("How much did ticket prices rise?", "Ticket prices rose 12% this year.", "12%"),
+        ("How old was the hiker?", "The hiker was 23 years old.", "23 years old"),
+    ],
+)
+def test_a_count_is_not_a_measure_and_no_amount_is_an_age(
+    question: str, sentence: str, answer: str
+) -> None:
+    assert short(question, sentence) == answer
