@@ -30,10 +30,27 @@ from typing import Any
 import numpy as np
 import yaml
 
-from assistant.answer.fitted import FittedAnswerer
+from assistant.answer.fitted import FittedAnswerer, quotes
 from assistant.answer.question import analyse
-from assistant.answer.scorer import FEATURES, GATE_FEATURES, Linear, Weights, feature_rows, gate_row
+from assistant.answer.scorer import (
+    FEATURES,
+    GATE_FEATURES,
+    Linear,
+    Weights,
+    best,
+    feature_rows,
+    gate_row,
+    ground,
+    score,
+)
 from assistant.answer.sentence_pool import candidates
+from assistant.answer.span_scorer import (
+    SPAN_FEATURES,
+    SpanCandidate,
+    pick_span,
+    span_candidates,
+    span_rows,
+)
 from assistant.types import Filters
 from evals.matching import matches_groups
 
@@ -195,8 +212,7 @@ def fit(rows: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None)
 
 
 def _probs(rows: np.ndarray, model: Model) -> np.ndarray:
-    mean, std, coef, intercept = model
-    return Linear(list(mean), list(std), list(coef), intercept)(rows)
+    return _linear(model)(rows)
 
 
 def _stack(examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
@@ -303,11 +319,147 @@ def choose_threshold(scored: list[Scored]) -> tuple[float, str]:
 
 
 def _weights(fitted: Fitted, threshold: float) -> Weights:
-    def linear(model: Model) -> Linear:
-        mean, std, coef, intercept = model
-        return Linear(list(mean), list(std), list(coef), intercept)
+    return Weights(_linear(fitted.sentence), _linear(fitted.gate), threshold, {})
 
-    return Weights(linear(fitted.sentence), linear(fitted.gate), threshold, {})
+
+@dataclass
+class SpanExample:
+    """One answered-or-not typed dev question's candidate short answers under out-of-fold
+    sentence scores: their feature rows, which hold the gold, and whether the rule's is."""
+
+    week: str
+    answered: bool
+    rows: np.ndarray
+    labels: np.ndarray
+    rule_right: bool
+
+
+def span_examples(examples: list[Example], threshold: float) -> list[SpanExample]:
+    """The candidate spans of the quotes the answerer would choose for each answerable dev
+    question that asks for a span, each week's quotes chosen by scorers fitted on the other
+    weeks (so the span model learns from quotes like those it will see)."""
+    out: list[SpanExample] = []
+    for week in sorted({e.week for e in examples}):
+        weights = _weights(fit_both([e for e in examples if e.week != week]), threshold)
+        limit = FittedAnswerer(weights=weights).max_quotes
+        for e in examples:
+            if e.week != week or e.held_out or not e.answerable or e.case is None:
+                continue
+            pool = candidates(e.hits, e.source)
+            q = ground(analyse(str(e.case["question"])), pool)
+            if not q.typed:
+                continue
+            gate = score(q, pool, weights, e.as_of)
+            top = best(pool)
+            if top is None:
+                continue
+            chosen = quotes(top, pool, limit)
+            found = span_candidates(q, chosen, pool)
+            groups = e.case.get("answer_any") or []
+            out.append(SpanExample(
+                week, gate >= threshold, span_rows(q, chosen, pool, found),
+                np.array([_span_right(chosen, f, groups) for f in found], dtype=bool),
+                _span_right(chosen, pick_span(q, chosen, pool, None, 0.0), groups),
+            ))
+    return out
+
+
+def _span_right(chosen: list[Any], f: SpanCandidate | None, groups: list[Any]) -> bool:
+    if f is None:
+        return False
+    return matches_groups(chosen[f.quote].text[f.span.start : f.span.end], groups)
+
+
+def fit_listwise(parts: list[SpanExample]) -> Model:
+    """A linear score whose softmax over each question's candidates puts its mass on the
+    ones holding the gold (L2, standardised features), by Newton steps on a bound of the
+    curvature with a backtracking line search. Questions with no right or only right
+    candidates teach nothing and are left out."""
+    groups = [(e.rows, e.labels) for e in parts if len(e.rows) and e.labels.any()]
+    groups = [(r, y) for r, y in groups if not y.all()]
+    rows = np.vstack([r for r, _ in groups])
+    mean, std = rows.mean(axis=0), rows.std(axis=0)
+    std[std < 1e-9] = 1.0
+    xs = [((r - mean) / std, y) for r, y in groups]
+    dim = rows.shape[1]
+
+    def loss(w: np.ndarray) -> float:
+        total = 0.5 * L2 * float(w @ w)
+        for x, y in xs:
+            s = x @ w
+            total += _logsumexp(s) - _logsumexp(s[y])
+        return total
+
+    w = np.zeros(dim)
+    for _ in range(100):
+        grad, hess = L2 * w, L2 * np.eye(dim)
+        for x, y in xs:
+            s = x @ w
+            p = np.exp(s - _logsumexp(s))
+            q = np.exp(s[y] - _logsumexp(s[y]))
+            mp = p @ x
+            grad += mp - q @ x[y]
+            hess += (x * p[:, None]).T @ x - np.outer(mp, mp)
+        step = np.linalg.solve(hess, grad)
+        now, t = loss(w), 1.0
+        while t > 1e-4 and loss(w - t * step) > now:
+            t /= 2
+        w -= t * step
+        if np.abs(t * step).max() < 1e-7:
+            break
+    return mean, std, w, 0.0
+
+
+def _logsumexp(s: np.ndarray) -> float:
+    top = float(s.max())
+    return top + float(np.log(np.exp(s - top).sum()))
+
+
+def span_out_of_fold(parts: list[SpanExample]) -> list[tuple[float, bool, SpanExample]]:
+    """Each answered question's best span under a span model fitted on the other weeks:
+    its share of the model's belief and whether it holds the gold."""
+    out = []
+    for week in sorted({e.week for e in parts}):
+        model = _linear(fit_listwise([e for e in parts if e.week != week]))
+        for e in parts:
+            if e.week != week or not e.answered:
+                continue
+            if not len(e.rows):
+                out.append((0.0, False, e))
+                continue
+            shares = model.shares(e.rows)
+            i = int(np.argmax(shares))
+            out.append((float(shares[i]), bool(e.labels[i]), e))
+    return out
+
+
+def choose_span_threshold(picks: list[tuple[float, bool, SpanExample]]) -> float:
+    """The share from which a short answer leads: where the spans shown are right more
+    often than wrong by the most (right minus wrong; the lowest such share)."""
+    best_t, best_net = 1.0 + 1e-6, 0
+    for t in sorted({round(p, 6) for p, _, _ in picks}):
+        shown = [right for p, right, _ in picks if p >= t]
+        net = sum(shown) - (len(shown) - sum(shown))
+        if net > best_net:
+            best_t, best_net = t, net
+    return best_t
+
+
+def span_metrics(picks: list[tuple[float, bool, SpanExample]], t: float) -> dict[str, float]:
+    shown = [right for p, right, _ in picks if p >= t]
+    return {
+        "questions": float(len(picks)),
+        "rule_span_right": float(sum(e.rule_right for _, _, e in picks)),
+        "fitted_best_span_right": float(sum(right for _, right, _ in picks)),
+        "any_candidate_right": float(sum(bool(e.labels.any()) for _, _, e in picks)),
+        "shown": float(len(shown)),
+        "shown_right": float(sum(shown)),
+    }
+
+
+def _linear(model: Model) -> Linear:
+    mean, std, coef, intercept = model
+    return Linear(list(mean), list(std), list(coef), intercept)
 
 
 def end_to_end(examples: list[Example], threshold: float) -> dict[str, dict[str, float]]:
@@ -391,6 +543,10 @@ def main(argv: list[str] | None = None) -> int:
     e2e = end_to_end(examples, threshold) if len(weeks) > 1 else {}
     fitted = fit_both(examples)
     rows, labels = _stack(examples)
+    spans_seen = span_examples(examples, threshold) if len(weeks) > 1 else []
+    span_picks = span_out_of_fold(spans_seen) if spans_seen else []
+    span_threshold = choose_span_threshold(span_picks) if span_picks else 0.0
+    span_model = fit_listwise(spans_seen) if spans_seen else None
 
     def linear(model: Model, names: tuple[str, ...]) -> dict[str, Any]:
         mean, std, coef, intercept = model
@@ -407,6 +563,10 @@ def main(argv: list[str] | None = None) -> int:
         "sentence": linear(fitted.sentence, FEATURES),
         "gate": linear(fitted.gate, GATE_FEATURES),
         "threshold": round(threshold, 6),
+        **({
+            "span": linear(span_model, SPAN_FEATURES),
+            "span_threshold": round(span_threshold, 6),
+        } if span_model is not None else {}),
         "meta": {
             "model": "class-balanced L2 logistic regressions (Newton, standardised features): "
             "one scores sentences, a gate over each question's best candidates scores "
@@ -425,13 +585,21 @@ def main(argv: list[str] | None = None) -> int:
             "dev_answerer_out_of_fold": {
                 kind: {k: round(v, 4) for k, v in m.items()} for kind, m in e2e.items()
             },
+            "span_model": "listwise logistic (softmax over each typed question's candidate "
+            "spans in its quotes, quotes chosen out of fold); a span leads the answer from "
+            "span_threshold, where shown spans are right more often than wrong by the most",
+            "dev_spans_out_of_fold": span_metrics(span_picks, span_threshold)
+            if span_picks else None,
             "dev_held_out_refusal_recall": round(metrics(held, threshold)["refusal_recall"], 4)
             if held else None,
         },
     }
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result["meta"], indent=2))
-    for names, model in ((FEATURES, fitted.sentence), (GATE_FEATURES, fitted.gate)):
+    models = [(FEATURES, fitted.sentence), (GATE_FEATURES, fitted.gate)]
+    if span_model is not None:
+        models.append((SPAN_FEATURES, span_model))
+    for names, model in models:
         for name, c in sorted(zip(names, model[2], strict=True), key=lambda x: -abs(x[1])):
             print(f"  {name:24s} {c:+.3f}", file=sys.stderr)
     return 0

@@ -18,7 +18,7 @@ from assistant.answer.events import Event, replay
 from assistant.answer.question import Question, analyse, question_phrase
 from assistant.answer.scorer import Weights, best, ground, packaged_weights, score
 from assistant.answer.sentence_pool import Candidate, Pool, candidates
-from assistant.answer.spans import answer_span, lowercase_words
+from assistant.answer.span_scorer import pick_span
 from assistant.retrieval.base import ArticleSource
 from assistant.settings import Settings
 from assistant.text.tokens import term_set
@@ -80,9 +80,8 @@ class FittedAnswerer:
             refused = self._refuse(question, _reason(q, pool), answerable)
             refused.evidence = _reranked(hits, pool, self.k)
             return refused
-        chosen = _select(top, pool, self.max_quotes)
-        chosen[0] = _widened(chosen[0], pool)
-        answer = _compose(question, q, chosen, self.name, self.model, pool)
+        chosen = quotes(top, pool, self.max_quotes)
+        answer = _compose(question, q, chosen, self.name, self.model, pool, self.weights)
         answer.confidence = round(answerable, 4)
         answer.evidence = _reranked(hits, pool, self.k)
         return answer
@@ -106,6 +105,13 @@ def _reason(q: Question, pool: Pool) -> str:
         if wanted and not any(wanted <= pool.article_terms(a) for a in pool.sentences):
             return f"None of the articles found mentions {name}."
     return f"No passage found answers “{question_phrase(q)}”"
+
+
+def quotes(top: Candidate, pool: Pool, limit: int) -> list[Candidate]:
+    """What the answer quotes, best first: ``_select``'s quotes, the best one widened."""
+    chosen = _select(top, pool, limit)
+    chosen[0] = _widened(chosen[0], pool)
+    return chosen
 
 
 def _select(top: Candidate, pool: Pool, limit: int) -> list[Candidate]:
@@ -167,15 +173,16 @@ def _citation(n: int, c: Candidate) -> Citation:
     return quote_citation(n, c.hit, c.start, c.end, c.text)
 
 
-def _short_answer(q: Question, chosen: list[Candidate], pool: Pool) -> Span | None:
-    for n, c in enumerate(chosen, start=1):
-        m = answer_span(q, c.text, lowercase_words(pool.texts.get(c.article_id, c.text)))
-        if m is not None:
-            start, end = c.start + m.start, c.start + m.end
-            return Span(c.text[m.start : m.end], n, c.article_id, start, end)
-        if n == 1 and q.kind != "which":
-            break  # a span from a weaker quote would contradict the best one
-    return None
+def _short_answer(
+    q: Question, chosen: list[Candidate], pool: Pool, weights: Weights | None
+) -> Span | None:
+    model = weights.span if weights is not None else None
+    found = pick_span(q, chosen, pool, model, weights.span_threshold if weights else 0.0)
+    if found is None:
+        return None
+    c, m = chosen[found.quote], found.span
+    return Span(c.text[m.start : m.end], found.quote + 1, c.article_id, c.start + m.start,
+                c.start + m.end)
 
 
 def _compose(
@@ -185,9 +192,10 @@ def _compose(
     backend: str,
     model: str,
     pool: Pool | None = None,
+    weights: Weights | None = None,
 ) -> Answer:
     citations = [_citation(n, c) for n, c in enumerate(chosen, start=1)]
-    span = _short_answer(q, chosen, pool or Pool()) if q.typed and pool is not None else None
+    span = _short_answer(q, chosen, pool, weights) if q.typed and pool is not None else None
     if span is not None:
         text = f"{span.text} [{span.citation}]"
     else:

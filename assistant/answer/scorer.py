@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.answer.question import Question
 from assistant.answer.sentence_pool import Candidate, Pool
+from assistant.answer.span_scorer import SPAN_FEATURES
 from assistant.answer.spans import answer_span, head_spans, lowercase_words, spans
 from assistant.text.tokens import fold, term_set
 
@@ -89,13 +90,30 @@ class Linear:
     intercept: float
 
     def __call__(self, rows: np.ndarray) -> np.ndarray:
+        """The probability of each row."""
         import numpy as np
 
         if not len(rows):
             return np.zeros(0)
+        return 1.0 / (1.0 + np.exp(-self.logit(rows)))
+
+    def logit(self, rows: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         z = (rows - np.asarray(self.mean)) / np.asarray(self.std)
         z = np.nan_to_num(z, nan=0.0)  # a feature the retriever cannot give: its mean
-        return 1.0 / (1.0 + np.exp(-(z @ np.asarray(self.coef) + self.intercept)))
+        return np.asarray(z @ np.asarray(self.coef) + self.intercept)
+
+    def shares(self, rows: np.ndarray) -> np.ndarray:
+        """Each row's share of the rows' belief (a softmax over them): a listwise model's
+        probability that this row, of all of them, is the one."""
+        import numpy as np
+
+        if not len(rows):
+            return np.zeros(0)
+        z = self.logit(rows)
+        e = np.exp(z - z.max())
+        return np.asarray(e / e.sum())
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> Linear:
@@ -108,6 +126,8 @@ class Weights:
     gate: Linear
     threshold: float  # refuse when the gate's probability is below it
     meta: dict[str, Any]
+    span: Linear | None = None  # scores a quote's candidate short answers (span_scorer.py)
+    span_threshold: float = 0.0  # the best span leads the answer only from this probability
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> Weights:
@@ -115,8 +135,17 @@ class Weights:
             data["gate"]["features"]
         ) != list(GATE_FEATURES):
             raise ValueError("scorer weights were fitted on other features: run `make train`")
-        return cls(Linear.load(data["sentence"]), Linear.load(data["gate"]),
-                   float(data["threshold"]), dict(data.get("meta", {})))
+        span = data.get("span")
+        if span is not None and list(span["features"]) != list(SPAN_FEATURES):
+            raise ValueError("span weights were fitted on other features: run `make train`")
+        return cls(
+            Linear.load(data["sentence"]),
+            Linear.load(data["gate"]),
+            float(data["threshold"]),
+            dict(data.get("meta", {})),
+            Linear.load(span) if span is not None else None,
+            float(data.get("span_threshold", 0.0)),
+        )
 
 
 @lru_cache(maxsize=1)

@@ -47,6 +47,8 @@ NAME = re.compile(
     rf"{_NAME_TOKEN})*"
 )
 _PLACE_CUE = re.compile(r"\b(?:in|at|from|to|near|across|outside|inside|into)\s+(?:the\s+)?$")
+# Words after which two capitalised words are a place, not a person ("died in New York").
+_IN_PLACE = re.compile(r"\b(?:in|near|across|outside|inside|into)\s+(?:the\s+)?$")
 # A wire dateline or credit opening a story's first sentence: "WASHINGTON —", "GENEVA (AP) —",
 # "CNN —", "(CNN)". It names where the story was filed or who filed it, never the answer.
 _CREDIT = r"\([A-Z][A-Za-z.&]*(?: [A-Z][A-Za-z.&]*){0,2}\)"  # (CNN), (AP), (Reuters)
@@ -65,7 +67,7 @@ DATELINE = re.compile(
 class SpanMatch:
     start: int  # offsets into the sentence
     end: int
-    kind: str  # date, number, name, place
+    kind: str  # date, number, name, place; person (a person-like name, for "who")
 
 
 @lru_cache(maxsize=32768)
@@ -141,10 +143,30 @@ def answer_span(
     question: Question, sentence: str, common: frozenset[str] = frozenset()
 ) -> SpanMatch | None:
     """The span of the kind the question asks for that says something the question does not:
-    of those, the one nearest the question's words in the sentence."""
+    of those, the one nearest the question's words in the sentence (a person's name first
+    for "who")."""
+    found = candidate_spans(question, sentence, common)
+    if question.kind == "who":
+        found = [s for s in found if s.kind == "person"] or found
+    if not found:
+        return None
+    wanted = _WANTED[question.kind]
+
+    def rule(s: SpanMatch) -> tuple[int, int, int]:
+        return (wanted.index(base_kind(s)), *rule_distance(question, sentence, s))
+
+    return min(found, key=rule)
+
+
+def candidate_spans(
+    question: Question, sentence: str, common: frozenset[str] = frozenset()
+) -> list[SpanMatch]:
+    """Every span of ``sentence`` that could answer ``question``: of the asked-for kind, not
+    a sentence's capitalised opening word, saying something the question does not, in a
+    unit the question counts. For "who", person-like names come as kind ``person``."""
     wanted = _WANTED.get(question.kind)
     if not wanted:
-        return None
+        return []
     named_terms = term_set(" ".join(question.names))
     asked = set(question.terms) | named_terms
 
@@ -153,26 +175,53 @@ def answer_span(
         return bool(found) and not found <= asked and not found & named_terms
 
     found: list[SpanMatch] = []
-    persons: list[SpanMatch] = []
     for base, piece in _pieces(sentence):
+        if question.kind == "who":
+            found += [
+                SpanMatch(p.start + base, p.end + base, "person")
+                for p in person_spans(piece, common)
+                if not _IN_PLACE.search(piece[max(0, p.start - 12) : p.start])
+            ]
         found += [
             _shifted(s, base) for s in spans(piece)
             if s.kind in wanted and not _common_opener(piece, s, common)
         ]
-        if question.kind == "who":
-            persons += [_shifted(p, base) for p in person_spans(piece, common)]
-    found = [s for s in found if new(s) and _unit_fits(question, sentence[s.start : s.end])]
-    if question.kind == "who":
-        found = [p for p in persons if new(p)] or found
-    if not found:
-        return None
-    anchors = [at for at, word in _stems(sentence) if word in asked]
+    out: list[SpanMatch] = []
+    seen: set[tuple[int, int]] = set()
+    for s in found:
+        if (s.start, s.end) in seen or not new(s):
+            continue
+        if not _unit_fits(question, sentence[s.start : s.end]):
+            continue
+        seen.add((s.start, s.end))
+        out.append(s)
+    return out
 
-    def distance(s: SpanMatch) -> tuple[int, int, int]:
-        near = min((abs(a - s.start) for a in anchors), default=0)
-        return (wanted.index(s.kind), near, s.start)
 
-    return min(found, key=distance)
+def wanted_kinds(question: Question) -> tuple[str, ...]:
+    """The span kinds that answer ``question``, the likelier first; none if untyped."""
+    return _WANTED.get(question.kind, ())
+
+
+def sentence_of(text: str, s: SpanMatch) -> tuple[int, str]:
+    """The sentence of a quote that holds ``s``, with its offset in the quote."""
+    for base, piece in _pieces(text):
+        if base <= s.start < base + len(piece):
+            return base, piece
+    return 0, text
+
+
+def base_kind(s: SpanMatch) -> str:
+    """A person is a name."""
+    return "name" if s.kind == "person" else s.kind
+
+
+def rule_distance(question: Question, sentence: str, s: SpanMatch) -> tuple[int, int]:
+    """How far ``s`` starts from the nearest of the question's words in ``sentence`` (in
+    characters; 0 when none is there), and where it starts."""
+    asked = set(question.terms) | term_set(" ".join(question.names))
+    anchors = [at for at, word in word_stems(sentence) if word in asked]
+    return min((abs(a - s.start) for a in anchors), default=0), s.start
 
 
 _MEASURE = re.compile(
@@ -274,7 +323,7 @@ def _tokens(sentence: str) -> tuple[tuple[int, int, str, str], ...]:
     return tuple(out)
 
 
-def _stems(sentence: str) -> list[tuple[int, str]]:
+def word_stems(sentence: str) -> list[tuple[int, str]]:
     return [(start, word_stem) for start, _, _, word_stem in _tokens(sentence)]
 
 

@@ -114,3 +114,12 @@ def test_a_count_is_not_a_measure_and_no_amount_is_an_age(
     question: str, sentence: str, answer: str
 ) -> None:
     assert short(question, sentence) == answer
+
+
+def test_two_capitalised_words_after_in_are_a_place_not_a_person() -> None:
+    from assistant.answer.spans import candidate_spans, person_spans
+
+    sentence = "Dana Ortiz, who grew up in New York, was named to run the port authority."
+    assert "New York" in [sentence[p.start : p.end] for p in person_spans(sentence)]  # looks so
+    found = candidate_spans(analyse("Who will run the port authority?"), sentence)
+    assert [(sentence[s.start : s.end], s.kind) for s in found] == [("Dana Ortiz", "person")]

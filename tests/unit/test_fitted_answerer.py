@@ -219,3 +219,26 @@ def test_the_questions_year_must_be_near_the_sentence(index: MemoryIndex) -> Non
     assert feature_rows(analyse("Who won the 2012 Heisman Trophy?"), pool)[won, col] == 1.0
     assert feature_rows(analyse("Who won the 2014 Heisman Trophy?"), pool)[won, col] == 0.0
     assert feature_rows(analyse("Who won the Heisman Trophy?"), pool)[won, col] == 1.0  # none
+
+
+def test_a_short_answer_leads_only_when_the_span_model_is_sure_of_it(index: MemoryIndex) -> None:
+    from dataclasses import replace
+
+    from assistant.answer.scorer import Linear
+    from assistant.answer.span_scorer import SPAN_FEATURES
+
+    question = "How much will the bridge repair cost?"  # its quotes hold several numbers
+    weights = packaged_weights()
+    assert weights.span is not None and 0.0 < weights.span_threshold < 1.0
+    n = len(SPAN_FEATURES)
+    undecided = Linear([0.0] * n, [1.0] * n, [0.0] * n, 0.0)  # every span equally likely
+    hits = index.retrieve(question, FittedAnswerer.pool_k)
+    unsure = FittedAnswerer(weights=replace(weights, span=undecided, span_threshold=0.9))
+    answer = unsure.answer(question, hits, index)
+    assert not answer.refused and answer.short_answer is None
+    assert "$4.5 million" in answer.citations[0].quote  # the quote still answers
+    assert "$4.5 million" in answer.text and not answer.text.startswith("$4.5 million")
+    sure = FittedAnswerer(weights=replace(weights, span=undecided, span_threshold=0.0))
+    assert sure.answer(question, hits, index).short_answer is not None
+    rule = FittedAnswerer(weights=replace(weights, span=None)).answer(question, hits, index)
+    assert rule.short_answer is not None and rule.short_answer.text == "$4.5 million"
