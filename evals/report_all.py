@@ -49,6 +49,8 @@ COLUMNS = (
     ("bm25_hit_at_k", "recall@k BM25"),
     ("fused_hit_at_k", "recall@k fused"),
     ("gold_hit_at_k", "gold article in top k"),
+    ("short_answer_shown", "short answer shown"),
+    ("short_answer_right", "short answer right"),
     ("citation_validity", "citation validity"),
 )
 
@@ -142,7 +144,9 @@ def markdown(
         " suites it was run on). recall@k = share of answerable questions with a gold article"
         " among a stage's top k passages; gold article in top k = ...among the k passages the"
         " answer shows as its sources (`fitted` re-ranks the 25 it reads, one passage an"
-        " article first); p50 = median wall time per question.",
+        " article first); short answer shown = share of answered answerable questions (with"
+        " a one-part gold) whose answer leads with a span, short answer right = share of those"
+        " spans that hold the gold; p50 = median wall time per question.",
         "",
     ]
     head = ["suite", "backend", "turns", *(label for _, label in COLUMNS), "p50 ms"]

@@ -29,6 +29,8 @@ SUMMARY_ROWS = (
     ("evidence_retrieved", "evidence in retrieved passages"),
     ("citation_validity", "citation validity"),
     ("citation_precision", "citation precision"),
+    ("short_answer_shown", "short answer shown (answered)"),
+    ("short_answer_right", "short answer holds the gold"),
     ("perspectives", "outlets answered in their own words"),
     ("latency_p50_s", "latency p50 (s)"),
     ("latency_p95_s", "latency p95 (s)"),

@@ -57,6 +57,8 @@ class TurnResult:
     judge_note: str = ""
     perspectives: float | None = None  # share of the expected outlets whose block matched
     perspectives_missing: list[str] = field(default_factory=list)
+    short_answer: str = ""  # the span the answer leads with, if any
+    short_answer_right: bool | None = None  # it holds the gold (one-part gold only)
 
     @property
     def invalid_citations(self) -> int:
@@ -130,6 +132,10 @@ def summarize(cases: list[CaseResult]) -> dict[str, Any]:
         "citation_validity": mean(c.get("valid", False) for c in cites),
         "citation_precision": mean(c.get("gold", False) for c in gold_cites),
         "perspectives": mean(t.perspectives for t in turns),
+        "short_answer_shown": mean(
+            bool(t.short_answer) for t in answerable if not t.refused and len(t.expected) == 1
+        ),
+        "short_answer_right": mean(t.short_answer_right for t in answerable),
         "errors": sum(1 for t in turns if t.error),
         "latency_p50_s": percentile(latencies, 50),
         "latency_p95_s": percentile(latencies, 95),

@@ -188,6 +188,8 @@ def score_turn(
     result.evidence_cited, result.evidence_retrieved = cited, in_evidence
     result.citation_validity = scorers.mean(c["valid"] for c in citations)
     result.citation_precision = scorers.citation_precision(gold, answer.citations)
+    result.short_answer = answer.short_answer.text if answer.short_answer else ""
+    result.short_answer_right = scorers.short_answer_right(spec, answer)
     missing = scorers.perspectives_missing(spec, answer)
     if missing is not None:
         result.perspectives_missing = missing

@@ -31,6 +31,15 @@ def is_correct(spec: TurnSpec, answer: Answer) -> bool:
     return not answer.refused and matches_groups(answer_text(answer), spec.answer_any)
 
 
+def short_answer_right(spec: TurnSpec, answer: Answer) -> bool | None:
+    """Whether the short answer leading ``answer`` holds the gold; None when there is none,
+    the turn is unanswerable or its gold has more than one part (no span can hold all)."""
+    span = answer.short_answer
+    if span is None or answer.refused or not spec.answerable or len(spec.answer_any) != 1:
+        return None
+    return matches_groups(span.text, spec.answer_any)
+
+
 def retrieved_articles(answer: Answer) -> list[str]:
     """Article ids of the evidence in rank order, each kept at its first (best) rank."""
     seen: list[str] = []

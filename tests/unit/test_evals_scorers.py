@@ -121,3 +121,24 @@ def test_mean_and_percentile_skip_what_does_not_apply() -> None:
     assert scorers.percentile([0.3, 0.1, 0.2, 0.4], 50) == 0.2
     assert scorers.percentile([float(i) for i in range(1, 101)], 95) == 95.0
     assert scorers.percentile([], 50) is None
+
+
+def test_a_short_answer_is_right_when_its_span_holds_the_one_part_gold() -> None:
+    from dataclasses import replace
+
+    from assistant.types import Span
+
+    text = "The city council voted to spend $4.5 million on the bridge."
+    quote = Citation(n=1, quote=text, article_id="c.txt", start=0, end=len(text))
+    spec = TurnSpec("How much?", answer_any=(("$4.5 million",),))
+    span = Span("$4.5 million", 1, "c.txt", 32, 44)
+    lead = replace(reply("$4.5 million [1]", [quote]), short_answer=span)
+    assert scorers.short_answer_right(spec, lead) is True
+    wrong = replace(lead, short_answer=Span("council", 1, "c.txt", 9, 16))
+    assert scorers.short_answer_right(spec, wrong) is False
+    assert scorers.is_correct(spec, wrong)  # its quote still answers
+    assert scorers.short_answer_right(spec, reply("[1]", [quote])) is None  # none shown
+    two_parts = TurnSpec("What and how much?", answer_any=(("bridge",), ("$4.5 million",)))
+    assert scorers.short_answer_right(two_parts, lead) is None
+    refusal = TurnSpec("Stadium?", answerable=False)
+    assert scorers.short_answer_right(refusal, lead) is None
