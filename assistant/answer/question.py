@@ -38,7 +38,7 @@ _LABEL = re.compile(r"(?:^|\n|\s)(?:question|q)\s*[:：]\s*(.+)$", re.IGNORECASE
 _NUMBER = re.compile(r"(?<![\w.-])\d+(?:[.,]\d+)*(?![\w-])")
 _NAME_TOKEN = r"[A-Z][\w'’-]*(?:\.(?=\w)[\w'’-]*)*"
 _JOINER = r"(?:of|de|la|the|and|for|van|von|al|bin)"
-_CAPITAL_RUN = re.compile(rf"{_NAME_TOKEN}(?: (?:{_JOINER} )?{_NAME_TOKEN})*")
+_CAPITAL_RUN = re.compile(rf"(?<![\w'’]){_NAME_TOKEN}(?: (?:{_JOINER} )?{_NAME_TOKEN})*")
 
 
 @dataclass

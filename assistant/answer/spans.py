@@ -42,8 +42,9 @@ NUMBER = re.compile(
     re.IGNORECASE,
 )
 _NAME_TOKEN = r"[A-Z][\w'’&-]*(?:\.(?=\w)[\w'’-]*)*\.?"
+# A name starts a word: "iPhone" holds no name "Phone", "eBay" no "Bay".
 NAME = re.compile(
-    rf"{_NAME_TOKEN}(?: (?:(?:of|de|la|le|the|and|for|van|von|al|bin|da|di|du|del) )?"
+    rf"(?<![\w'’]){_NAME_TOKEN}(?: (?:(?:of|de|la|le|the|and|for|van|von|al|bin|da|di|du|del) )?"
     rf"{_NAME_TOKEN})*"
 )
 _PLACE_CUE = re.compile(r"\b(?:in|at|from|to|near|across|outside|inside|into)\s+(?:the\s+)?$")

@@ -123,3 +123,9 @@ def test_two_capitalised_words_after_in_are_a_place_not_a_person() -> None:
     assert "New York" in [sentence[p.start : p.end] for p in person_spans(sentence)]  # looks so
     found = candidate_spans(analyse("Who will run the port authority?"), sentence)
     assert [(sentence[s.start : s.end], s.kind) for s in found] == [("Dana Ortiz", "person")]
+
+
+def test_a_name_starts_a_word() -> None:
+    sentence = "Apple said iPhone shipments fell while eBay sales rose, O’Brien said."
+    assert texts(sentence, "name") == ["Apple", "O’Brien"]  # no "Phone", no "Bay"
+    assert analyse("How many iPhone units did Apple ship?").names == ["Apple"]
