@@ -35,8 +35,9 @@ _NUMBER_WORDS = (
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
     r"eighty|ninety|hundred|dozen|a dozen|dozens|hundreds|thousands|millions|billions"
 )
+# A number starts a word: "G7", "Q3" and a decade's "'20s" hold no number.
 NUMBER = re.compile(
-    r"[$€£¥]?\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|per cent|million|billion|trillion|"
+    r"(?<![\w'’.])[$€£¥]?\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|per cent|million|billion|trillion|"
     r"thousand|years? old|-year-old|points?|km|miles|kg|pounds|degrees|people|deaths))?"
     rf"|\b(?:{_NUMBER_WORDS})(?:[- ](?:{_NUMBER_WORDS}))*\b(?:\s(?:million|billion|percent))?",
     re.IGNORECASE,

@@ -129,3 +129,8 @@ def test_a_name_starts_a_word() -> None:
     sentence = "Apple said iPhone shipments fell while eBay sales rose, O’Brien said."
     assert texts(sentence, "name") == ["Apple", "O’Brien"]  # no "Phone", no "Bay"
     assert analyse("How many iPhone units did Apple ship?").names == ["Apple"]
+
+
+def test_a_number_starts_a_word() -> None:
+    sentence = "In the roaring '20s the G7 met; Q3 sales rose 12% and 10-12 people came."
+    assert texts(sentence, "number") == ["12%", "10", "12 people"]
