@@ -21,7 +21,10 @@ def register(app: typer.Typer) -> None:
             None, "--session", "-s", help="Resume this session (id or unique prefix)."
         ),
         backend: str | None = typer.Option(
-            None, "--backend", "-b", help="Answer with extractive, openai or local."
+            None,
+            "--backend",
+            "-b",
+            help="Answer with extractive (the default), fitted, top-passage, openai or local.",
         ),
         light: bool = typer.Option(
             False, "--light", help="Start with the light theme (otherwise the last theme used)."

@@ -33,7 +33,10 @@ def register(app: typer.Typer) -> None:
             False, "--continue", "-c", help="Continue the most recently used conversation."
         ),
         backend: str = typer.Option(
-            "", "--backend", help="extractive (default, offline), openai or local."
+            "",
+            "--backend",
+            help="extractive (default: rules, offline), fitted (the fitted scorer, offline), "
+            "top-passage (the first passage whole), openai or local.",
         ),
         model: str = typer.Option(
             "",
