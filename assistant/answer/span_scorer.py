@@ -20,14 +20,16 @@ from typing import TYPE_CHECKING
 from assistant.answer.question import Question
 from assistant.answer.sentence_pool import Candidate, Pool
 from assistant.answer.spans import (
-    DATELINE,
     SpanMatch,
     answer_span,
     base_kind,
     candidate_spans,
+    distance,
     head_spans,
     lowercase_words,
-    rule_distance,
+    opens,
+    question_word_starts,
+    rule_pick,
     sentence_of,
     wanted_kinds,
 )
@@ -89,21 +91,21 @@ def span_rows(
     per_quote: dict[int, list[SpanMatch]] = {}
     for f in found:
         per_quote.setdefault(f.quote, []).append(f.span)
-    picks = {n: answer_span(q, chosen[n].text, lowercase_words(
-        pool.texts.get(chosen[n].article_id, chosen[n].text))) for n in per_quote}
+    picks = {n: rule_pick(q, chosen[n].text, spans) for n, spans in per_quote.items()}
+    anchors = {n: question_word_starts(q, chosen[n].text) for n in per_quote}
     wanted = wanted_kinds(q)
     for i, f in enumerate(found):
         c = chosen[f.quote]
         s = f.span
         text = c.text[s.start : s.end]
         words = term_set(text)
-        near, _ = rule_distance(q, c.text, s)
+        near = distance(anchors[f.quote], s)
         own = sentence_of(c.text, s)
         own_terms = term_set(own[1])
         holders = [o for o in list(chosen) + others if o is not c]
         support = sum(1 for o in holders if text in o.text) / len(holders) if holders else 0.0
         heads = head_spans(own[1], q.head) if q.head else ()
-        opener = " " not in text and _opens(own[1], s.start - own[0])
+        opener = " " not in text and opens(own[1], s.start - own[0])
         rows[i] = (
             1.0 / (1 + f.quote),
             c.score,
@@ -127,12 +129,6 @@ def span_rows(
 
 
 _AMOUNT = re.compile(r"[$€£¥%]|\b(?:percent|per cent|dollars?|euros?|pounds)\b", re.IGNORECASE)
-
-
-def _opens(sentence: str, at: int) -> bool:
-    line = DATELINE.match(sentence)
-    first = line.end() if line else 0
-    return not sentence[first:at].strip(" \"“‘'(")
 
 
 def pick_span(

@@ -147,15 +147,20 @@ def answer_span(
     """The span of the kind the question asks for that says something the question does not:
     of those, the one nearest the question's words in the sentence (a person's name first
     for "who")."""
-    found = candidate_spans(question, sentence, common)
+    return rule_pick(question, sentence, candidate_spans(question, sentence, common))
+
+
+def rule_pick(question: Question, sentence: str, found: list[SpanMatch]) -> SpanMatch | None:
+    """``answer_span``'s choice among ``found``, the candidate spans of ``sentence``."""
     if question.kind == "who":
         found = [s for s in found if s.kind == "person"] or found
     if not found:
         return None
     wanted = _WANTED[question.kind]
+    anchors = question_word_starts(question, sentence)
 
     def rule(s: SpanMatch) -> tuple[int, int, int]:
-        return (wanted.index(base_kind(s)), *rule_distance(question, sentence, s))
+        return (wanted.index(base_kind(s)), distance(anchors, s), s.start)
 
     return min(found, key=rule)
 
@@ -218,12 +223,15 @@ def base_kind(s: SpanMatch) -> str:
     return "name" if s.kind == "person" else s.kind
 
 
-def rule_distance(question: Question, sentence: str, s: SpanMatch) -> tuple[int, int]:
-    """How far ``s`` starts from the nearest of the question's words in ``sentence`` (in
-    characters; 0 when none is there), and where it starts."""
+def question_word_starts(question: Question, sentence: str) -> list[int]:
+    """Where the question's words (terms and names, as stems) start in ``sentence``."""
     asked = set(question.terms) | term_set(" ".join(question.names))
-    anchors = [at for at, word in word_stems(sentence) if word in asked]
-    return min((abs(a - s.start) for a in anchors), default=0), s.start
+    return [at for at, word in word_stems(sentence) if word in asked]
+
+
+def distance(anchors: list[int], s: SpanMatch) -> int:
+    """How far ``s`` starts from the nearest anchor, in characters; 0 when there is none."""
+    return min((abs(a - s.start) for a in anchors), default=0)
 
 
 _MEASURE = re.compile(
@@ -265,10 +273,15 @@ def _common_opener(sentence: str, s: SpanMatch, common: frozenset[str]) -> bool:
     if s.kind not in ("name", "place") or not common:
         return False
     text = sentence[s.start : s.end]
+    return opens(sentence, s.start) and " " not in text and text.lower() in common
+
+
+def opens(sentence: str, at: int) -> bool:
+    """Whether offset ``at`` starts the sentence: nothing but a dateline, quotes or an
+    opening bracket before it."""
     line = DATELINE.match(sentence)
     first = line.end() if line else 0
-    opening = sentence[first : s.start].strip(" \"“‘'(")
-    return not opening and " " not in text and text.lower() in common
+    return not sentence[first:at].strip(" \"“‘'(")
 
 
 _DETERMINERS = frozenset("the a an its their his her".split())
